@@ -1,0 +1,83 @@
+"""The platform API at ``/api/v1`` (django-ninja, OpenAPI at ``/api/v1/openapi.json``).
+
+Every error has one shape: ``{"code": ..., "message": ..., "details": ...}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from yiwang.accounts.api import router as accounts_router
+from yiwang.calendar.api import router as calendar_router
+from yiwang.core.api import router as core_router
+from yiwang.core.errors import DomainError
+from yiwang.notify.api import router as notify_router
+from yiwang.org.api import router as org_router
+
+api = NinjaAPI(
+    title="Yiwang 一网 API",
+    version="1",
+    description="一网通办平台接口。浏览器使用会话认证；系统对接使用带权限范围的 API 密钥（X-API-Key 头）。",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, details=None) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details if details is not None else {}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, str(exc.code), exc.message, exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {"loc": [str(p) for p in err.get("loc", [])], "msg": str(err.get("msg", "")), "type": err.get("type", "")}
+        for err in exc.errors
+    ]
+    return _error(request, 400, "invalid", "请求参数不正确", {"errors": details})
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"errors": exc.messages}
+    return _error(request, 400, "invalid", "请求参数不正确", details)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", "需要登录或有效的 API 密钥")
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return _error(request, 403, "forbidden", str(exc) or "无权执行此操作")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", "资源不存在")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             409: "conflict", 413: "too_large", 429: "rate_limited"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+api.add_router("/calendar/", calendar_router, tags=["calendar 工作日历"])
+api.add_router("/org/", org_router, tags=["org 组织机构"])
+api.add_router("/accounts/", accounts_router, tags=["accounts 账户"])
+api.add_router("/notify/", notify_router, tags=["notify 通知"])
+api.add_router("/audit/", core_router, tags=["audit 审计"])

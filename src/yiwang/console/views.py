@@ -1,0 +1,109 @@
+"""The staff workbench (工作台). Every read goes through a selector with the acting position."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import DomainError
+from yiwang.org import selectors as org_selectors
+from yiwang.org.middleware import SESSION_KEY
+from yiwang.org.roles import Perm
+from yiwang.org.scope import has_perm
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if getattr(request, "position", None) is None:
+            return render(request, "portal/error.html",
+                          {"title": _("无权访问"), "message": _("您没有可用的工作岗位。")}, status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return render(request, "portal/error.html", {"title": _("无法完成"), "message": exc.message},
+                          status=exc.status)
+    return wrapper
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    position = request.position  # type: ignore[attr-defined]
+    context = {
+        "division_count": org_selectors.division_list_for_position(position=position).count()
+        if has_perm(position, Perm.ORG_VIEW) else None,
+        "perms": sorted(str(p.label) for p in Perm if has_perm(position, p.value)),
+    }
+    return render(request, "console/home.html", context)
+
+
+@require_POST
+@staff_required
+def switch_position(request: HttpRequest) -> HttpResponse:
+    try:
+        wanted = int(request.POST.get("position", ""))
+    except ValueError:
+        return HttpResponseForbidden()
+    positions = {p.pk: p for p in request.positions}  # type: ignore[attr-defined]
+    if wanted not in positions:
+        return render(request, "portal/error.html",
+                      {"title": _("无权访问"), "message": _("该岗位不属于您。")}, status=403)
+    previous = request.position  # type: ignore[attr-defined]
+    request.session[SESSION_KEY] = wanted
+    audit_record(action="position.switch", actor=request.user, position=positions[wanted], obj=positions[wanted],
+                 before={"position": previous.pk if previous else None}, after={"position": wanted})
+    messages.success(request, _("已切换到岗位：%(p)s") % {"p": positions[wanted]})
+    return redirect("console:home")
+
+
+@staff_required
+def org_tree(request: HttpRequest) -> HttpResponse:
+    position = request.position  # type: ignore[attr-defined]
+    divisions = org_selectors.division_list_for_position(position=position)
+    query = request.GET.get("q", "").strip()
+    if query:
+        divisions = divisions.filter(name__contains=query)
+    page = Paginator(divisions, 50).get_page(request.GET.get("page"))
+    return render(request, "console/org.html", {
+        "page": page, "q": query,
+        "departments": org_selectors.department_list_for_position(position=position)[:200],
+        "halls": org_selectors.hall_list_for_position(position=position).prefetch_related("windows")[:100],
+    })
+
+
+@staff_required
+def people(request: HttpRequest) -> HttpResponse:
+    position = request.position  # type: ignore[attr-defined]
+    positions = org_selectors.staff_positions_for_position(position=position)
+    page = Paginator(positions, 50).get_page(request.GET.get("page"))
+    return render(request, "console/people.html", {"page": page,
+                                                   "can_unmask": has_perm(position, Perm.PERSON_UNMASK)})
+
+
+@require_POST
+@staff_required
+def person_unmask_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    from yiwang.accounts.services import person_unmask
+
+    revealed = person_unmask(actor=request.user, position=request.position,  # type: ignore[attr-defined]
+                             user_id=user_id, reason=request.POST.get("reason", ""))
+    return render(request, "console/unmasked.html", {"revealed": revealed})
+
+
+@staff_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    from yiwang.core.selectors import audit_events_for_position
+
+    events = audit_events_for_position(position=request.position,  # type: ignore[attr-defined]
+                                       action=request.GET.get("action", ""))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "console/audit.html", {"page": page, "action": request.GET.get("action", "")})

@@ -1,0 +1,291 @@
+"""Django settings for Yiwang, read from the environment (see ``.env.example``).
+
+Embedded by default (SQLite, SqliteHuey, local files); distributed when ``DATABASE_URL``,
+``REDIS_URL`` and ``YIWANG_S3_BUCKET`` are set. The code is the same either way.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.env import env_bool, env_int, env_list, env_optional, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(env_str("YIWANG_VAR_DIR", str(REPO_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+TESTING = "pytest" in sys.modules
+PRODUCTION = env_str("YIWANG_ENV", "local") == "production"
+DEBUG = env_bool("YIWANG_DEBUG", False)
+DEMO_MODE = env_bool("YIWANG_DEMO", not PRODUCTION)
+
+
+def _local_secret(name: str, make: str) -> str:
+    """A secret kept under var/keys/ for single-machine installs; production must set it."""
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when YIWANG_ENV=production")
+    keys = VAR_DIR / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    path = keys / name.lower()
+    if not path.exists():
+        path.write_text(make, encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_optional("YIWANG_SECRET_KEY") or _local_secret("YIWANG_SECRET_KEY", secrets.token_urlsafe(50))
+# Personal data keys: "kid:64-hex-chars" entries, newest first. The first encrypts; all decrypt.
+PII_KEYS = env_list("YIWANG_PII_KEYS", []) or [
+    _local_secret("YIWANG_PII_KEYS", f"k{secrets.token_hex(2)}:{secrets.token_hex(16)}")
+]
+# Blind-index key for exact lookups of encrypted values (hex). Rotating it needs a reindex.
+PII_INDEX_KEY = env_optional("YIWANG_PII_INDEX_KEY") or _local_secret("YIWANG_PII_INDEX_KEY", secrets.token_hex(32))
+# SM2 private key (64 hex chars) that signs audit anchors.
+AUDIT_SM2_PRIVATE_KEY = env_optional("YIWANG_AUDIT_SM2_KEY") or _local_secret(
+    "YIWANG_AUDIT_SM2_KEY", secrets.token_hex(32)
+)
+AUDIT_PARTITIONS = env_int("YIWANG_AUDIT_PARTITIONS", 16, minimum=1)
+AUDIT_RETENTION_DAYS = env_int("YIWANG_AUDIT_RETENTION_DAYS", 365, minimum=183)
+AUDIT_ANCHOR_MINUTES = env_int("YIWANG_AUDIT_ANCHOR_MINUTES", 10, minimum=1)
+
+ALLOWED_HOSTS = env_list("YIWANG_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("YIWANG_CSRF_TRUSTED_ORIGINS", [])
+HTTPS = env_bool("YIWANG_HTTPS", PRODUCTION)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "huey.contrib.djhuey",
+    "ninja",
+    "yiwang.core",
+    "yiwang.calendar",
+    "yiwang.org",
+    "yiwang.accounts",
+    "yiwang.notify",
+    "yiwang.api",
+    "yiwang.portal",
+    "yiwang.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yiwang.core.middleware.RequestContextMiddleware",
+    "yiwang.org.middleware.CurrentPositionMiddleware",
+    "yiwang.accounts.middleware.StaffTwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yiwang.urls"
+WSGI_APPLICATION = "yiwang.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yiwang.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+_default_sqlite = f"sqlite:///{VAR_DIR / 'yiwang.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_sqlite), conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"
+            "PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("YIWANG_DB_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, sessions, queue -----------------------------------------------
+REDIS_URL = env_optional("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yiwang"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+_huey_immediate = env_bool("YIWANG_HUEY_IMMEDIATE", TESTING)
+if REDIS_URL and not _huey_immediate:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env_str("YIWANG_HUEY_NAME", "yiwang"),
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": env_int("YIWANG_WORKERS", 2, minimum=1), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "yiwang",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": _huey_immediate,
+        "consumer": {"workers": env_int("YIWANG_WORKERS", 2, minimum=1), "worker_type": "thread"},
+    }
+
+# --- Files ------------------------------------------------------------------
+MEDIA_ROOT = Path(env_str("YIWANG_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("YIWANG_STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+_s3_bucket = env_optional("YIWANG_S3_BUCKET")
+if _s3_bucket:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            "endpoint_url": env_optional("YIWANG_S3_ENDPOINT_URL"),
+            "access_key": env_optional("YIWANG_S3_ACCESS_KEY"),
+            "secret_key": env_optional("YIWANG_S3_SECRET_KEY"),
+            "region_name": env_optional("YIWANG_S3_REGION"),
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Authentication and security ------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AXES_FAILURE_LIMIT = env_int("YIWANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("YIWANG_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
+OTP_TOTP_ISSUER = env_str("YIWANG_OTP_ISSUER", "Yiwang 一网")
+# Staff must pass TOTP (or a backup code). Only turn this off on a throwaway test box.
+STAFF_REQUIRE_2FA = env_bool("YIWANG_STAFF_REQUIRE_2FA", True)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_AGE = env_int("YIWANG_SESSION_SECONDS", 8 * 3600, minimum=300)
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("YIWANG_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_SSL_REDIRECT = env_bool("YIWANG_SSL_REDIRECT", False)
+
+# --- Language and time -----------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Working-day clock ------------------------------------------------------
+# A clock turns yellow when this many working days or fewer remain (REGULATIONS: warn 1 day before).
+CLOCK_YELLOW_REMAINING_WORKDAYS = env_int("YIWANG_CLOCK_YELLOW_DAYS", 1, minimum=0)
+
+# --- Notifications ------------------------------------------------------------
+NOTIFY_SMS_BACKEND = env_str("YIWANG_SMS_BACKEND", "file")  # file | console | http
+NOTIFY_EMAIL_BACKEND = env_str("YIWANG_EMAIL_BACKEND", "file")  # file | console | smtp
+NOTIFY_OUTBOX_DIR = Path(env_str("YIWANG_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+NOTIFY_SMS_GATEWAY_URL = env_optional("YIWANG_SMS_GATEWAY_URL")
+NOTIFY_SMS_GATEWAY_TOKEN = env_optional("YIWANG_SMS_GATEWAY_TOKEN")
+NOTIFY_SMS_SIGN = env_str("YIWANG_SMS_SIGN", "一网政务")
+NOTIFY_MAX_RETRIES = env_int("YIWANG_NOTIFY_RETRIES", 3, minimum=0)
+EMAIL_HOST = env_str("YIWANG_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("YIWANG_SMTP_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("YIWANG_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("YIWANG_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("YIWANG_SMTP_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("YIWANG_FROM_EMAIL", "noreply@yiwang.local")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+# --- Site -------------------------------------------------------------------
+SITE_NAME = env_str("YIWANG_SITE_NAME", "一网 · 莒南县政务服务平台")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_pii": {"()": "yiwang.core.masking.MaskingLogFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("YIWANG_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from yiwang.api.main import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("yiwang.accounts.urls")),
+    path("console/", include("yiwang.console.urls")),
+    path("inbox/", include("yiwang.notify.urls")),
+    path("", include("yiwang.calendar.urls")),
+    path("", include("yiwang.portal.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = "一网 · 系统管理"
+admin.site.site_title = "一网"
+handler400 = "yiwang.portal.views.error_400"
+handler403 = "yiwang.portal.views.error_403"
+handler404 = "yiwang.portal.views.error_404"
+handler500 = "yiwang.portal.views.error_500"
