@@ -31,6 +31,8 @@ class User(AbstractUser):
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("手机号"), max_length=20, blank=True, editable=False)
     real_name_verified = models.BooleanField(_("已实名"), default=False)
+    # A soft real-name warning, e.g. ``id_region_unknown`` (see ``accounts.identity``).
+    id_number_warning = models.CharField(_("证件核验提示"), max_length=40, blank=True, editable=False)
     large_font = models.BooleanField(_("大字模式"), default=False)
 
     class Meta:

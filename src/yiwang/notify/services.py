@@ -1,0 +1,296 @@
+"""Notification actions: ``notify_person`` (called by other actions), delivery, inbox reads.
+
+``notify_person`` is meant to be called *inside* another action's transaction: it writes the
+``Message`` rows there and schedules SMS/email delivery with ``transaction.on_commit``, so a
+rolled-back action never sends anything and a retried action (same ``dedupe_key``) never sends
+twice. It writes no audit event of its own: the ``Message`` table is the delivery log, and the
+calling action audits the change that caused the notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.notify.backends import (
+    DeliveryError,
+    EmailPayload,
+    SmsPayload,
+    get_email_backend,
+    get_sms_backend,
+    mask_email,
+)
+from yiwang.notify.models import Channel, Message, MessageStatus, NotificationTemplate
+
+if TYPE_CHECKING:
+    from yiwang.accounts.models import User
+
+logger = logging.getLogger("yiwang.notify")
+
+GENERIC = "generic"
+ALL_CHANNELS = (Channel.INBOX, Channel.SMS, Channel.EMAIL)
+_engine = Engine(autoescape=False)
+
+
+def render_text(text: str, context: dict[str, Any]) -> str:
+    """Render a template body with Django template syntax (``{{ name }}``), without HTML escaping."""
+    try:
+        return _engine.from_string(text).render(Context(context, autoescape=False)).strip()
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(_("通知模板格式错误"), details={"error": str(exc)}) from exc
+
+
+def _sms_params(context: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in context.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+
+
+def _normalise_channels(channels: Iterable[str] | None, available: set[str]) -> list[str]:
+    if channels is None:
+        return [c for c in ALL_CHANNELS if c in available]
+    wanted: list[str] = []
+    for channel in channels:
+        if channel not in Channel.values:
+            raise InvalidInput(_("未知的通知渠道"), details={"channel": channel})
+        if channel not in wanted:
+            wanted.append(channel)
+    return wanted
+
+
+def _destination(user: User, channel: str) -> str:
+    if channel == Channel.SMS:
+        return user.phone_masked if user.phone_enc else ""
+    if channel == Channel.EMAIL:
+        return mask_email(user.email) if user.email else ""
+    return ""
+
+
+def notify_person(
+    *,
+    user: User,
+    template: str,
+    context: dict[str, Any] | None = None,
+    channels: list[str] | None = None,
+    dedupe_key: str = "",
+) -> list[Message]:
+    """Notify ``user`` with ``template`` on ``channels`` (default: every channel the template has).
+
+    * A channel without its own template falls back to the ``generic`` template of that channel,
+      filled with the subject and text rendered from the template's other channel(s).
+    * An unknown template code raises :class:`InvalidInput`.
+    * A person without a phone (email) gets the SMS (email) recorded as ``skipped``.
+    * The inbox message is ``sent`` at once; SMS/email are delivered after commit by a task.
+    """
+    context = dict(context or {})
+    context.setdefault("name", user.display_name)
+    dedupe_key = (dedupe_key or "")[:128]
+    templates = {t.channel: t for t in NotificationTemplate.objects.filter(code=template, is_active=True)}
+    if not templates:
+        raise InvalidInput(_("通知模板不存在"), details={"template": template})
+    wanted = _normalise_channels(channels, set(templates))
+    generic: dict[str, NotificationTemplate] = {}
+    if any(c not in templates for c in wanted):
+        generic = {t.channel: t for t in NotificationTemplate.objects.filter(code=GENERIC, is_active=True)}
+    # The text a generic fallback carries: the template's own inbox (or first) version.
+    source = templates.get(Channel.INBOX) or next(iter(templates.values()))
+    fallback_context = {
+        "name": context["name"],
+        "title": render_text(source.subject, context),
+        "text": render_text(source.body, context),
+    }
+
+    messages: list[Message] = []
+    to_deliver: list[int] = []
+    now = timezone.now()
+    with transaction.atomic():
+        for channel in wanted:
+            if dedupe_key:
+                existing = Message.objects.filter(recipient=user, channel=channel, dedupe_key=dedupe_key).first()
+                if existing is not None:
+                    messages.append(existing)
+                    continue
+            tpl = templates.get(channel)
+            ctx = context
+            if tpl is None:
+                tpl = generic.get(channel)
+                ctx = fallback_context
+                if tpl is None:
+                    raise InvalidInput(
+                        _("该渠道没有可用的通知模板"), details={"template": template, "channel": channel}
+                    )
+            message = Message(
+                recipient=user,
+                channel=channel,
+                template=template,
+                subject=render_text(tpl.subject, ctx)[:200],
+                body=render_text(tpl.body, ctx),
+                sms_template_id=tpl.sms_template_id if channel == Channel.SMS else "",
+                params=_sms_params(ctx) if channel == Channel.SMS else {},
+                destination=_destination(user, channel),
+                dedupe_key=dedupe_key,
+            )
+            if channel == Channel.INBOX:
+                message.status = MessageStatus.SENT
+                message.sent_at = now
+            elif not message.destination:
+                message.status = MessageStatus.SKIPPED
+                message.last_error = _("未登记手机号") if channel == Channel.SMS else _("未登记电子邮箱")
+            try:
+                with transaction.atomic():
+                    message.save(force_insert=True)
+            except IntegrityError:
+                # A concurrent call with the same dedupe key won: use its message.
+                existing = Message.objects.filter(recipient=user, channel=channel, dedupe_key=dedupe_key).first()
+                if existing is None:
+                    raise
+                messages.append(existing)
+                continue
+            messages.append(message)
+            if message.status == MessageStatus.QUEUED:
+                to_deliver.append(message.pk)
+        if to_deliver:
+            transaction.on_commit(lambda: _enqueue(to_deliver))
+    return messages
+
+
+def _enqueue(message_ids: list[int]) -> None:
+    from yiwang.notify.tasks import deliver_message
+
+    for message_id in message_ids:
+        deliver_message(message_id)
+
+
+def _send(message: Message) -> None:
+    user = message.recipient
+    if message.channel == Channel.SMS:
+        phone = user.decrypt_phone()
+        if not phone:
+            raise DeliveryError("recipient has no phone number")
+        get_sms_backend().send(
+            SmsPayload(
+                message_id=message.pk,
+                phone=phone,
+                template_id=message.sms_template_id,
+                params=dict(message.params or {}),
+                body=message.body,
+            )
+        )
+    elif message.channel == Channel.EMAIL:
+        if not user.email:
+            raise DeliveryError("recipient has no email address")
+        get_email_backend().send(
+            EmailPayload(message_id=message.pk, to=user.email, subject=message.subject, body=message.body)
+        )
+    else:
+        raise DeliveryError(f"channel {message.channel!r} is not delivered by a backend")
+
+
+def message_deliver(*, message_id: int, final: bool = True) -> Message | None:
+    """Try once to deliver a queued SMS/email message.
+
+    Each attempt is counted and its error kept. On failure the error is re-raised so the
+    task queue retries; when ``final`` (no retries left) the message is marked ``failed``.
+    A message that is no longer queued (already sent, or claimed by another worker) is left alone.
+    """
+    message = Message.objects.select_related("recipient").filter(pk=message_id).first()
+    if message is None:
+        logger.warning("notify: message %s vanished before delivery", message_id)
+        return None
+    if message.status != MessageStatus.QUEUED:
+        return message
+    claimed = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, attempts=message.attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return Message.objects.get(pk=message.pk)
+    message.attempts += 1
+    try:
+        _send(message)
+    except Exception as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        message.status = MessageStatus.FAILED if final else MessageStatus.QUEUED
+        Message.objects.filter(pk=message.pk).update(last_error=message.last_error, status=message.status)
+        logger.warning(
+            "notify: %s message %s attempt %s failed%s: %s",
+            message.channel, message.pk, message.attempts, " (final)" if final else "", exc,
+        )
+        raise
+    message.status = MessageStatus.SENT
+    message.sent_at = timezone.now()
+    message.last_error = ""
+    Message.objects.filter(pk=message.pk).update(status=message.status, sent_at=message.sent_at, last_error="")
+    return message
+
+
+def inbox_message_mark_read(*, user: User, message_id: int) -> Message:
+    """Mark one of ``user``'s own inbox messages read; anyone else's is "not found"."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id, recipient=user, channel=Channel.INBOX)
+            .first()
+        )
+        if message is None:
+            raise NotFound(_("消息不存在"))
+        if message.read_at is None:
+            message.read_at = timezone.now()
+            message.save(update_fields=["read_at"])
+    return message
+
+
+def inbox_mark_all_read(*, user: User) -> int:
+    return Message.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def message_send(
+    *,
+    recipient_username: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    channels: list[str] | None = None,
+    dedupe_key: str = "",
+    actor: Any = None,
+    position: Any = None,
+    api_key: Any = None,
+) -> list[Message]:
+    """Send a notification on behalf of staff (``notify.send``) or a system (scope ``notify:send``)."""
+    from yiwang.accounts.models import User
+    from yiwang.org.roles import Perm
+    from yiwang.org.scope import has_perm
+
+    if api_key is not None:
+        if "notify:send" not in (api_key.scopes or []):
+            raise PermissionDenied(_("API 密钥缺少权限范围"), details={"required_scope": "notify:send"})
+    elif not has_perm(position, Perm.NOTIFY_SEND):
+        raise PermissionDenied(_("当前岗位无权发送通知"))
+    recipient = User.objects.filter(username=recipient_username, is_active=True).first()
+    if recipient is None:
+        raise NotFound(_("接收人不存在"), details={"username": recipient_username})
+    with transaction.atomic():
+        messages = notify_person(
+            user=recipient, template=template, context=context, channels=channels, dedupe_key=dedupe_key
+        )
+        audit_record(
+            action="notify.send",
+            actor=actor,
+            position=position,
+            object_type="accounts.user",
+            object_id=recipient.pk,
+            after={
+                "template": template,
+                "channels": [m.channel for m in messages],
+                "message_ids": [m.pk for m in messages],
+                "api_key": getattr(api_key, "prefix", None),
+            },
+        )
+    return messages

@@ -1,0 +1,19 @@
+"""Background delivery of SMS and email (huey)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from huey.contrib.djhuey import db_task
+
+from yiwang.notify.services import message_deliver
+
+RETRY_DELAY_SECONDS = int(getattr(settings, "NOTIFY_RETRY_DELAY", 60))
+
+
+@db_task(retries=settings.NOTIFY_MAX_RETRIES, retry_delay=RETRY_DELAY_SECONDS, context=True)
+def deliver_message(message_id: int, task: Any = None) -> None:
+    """Deliver one message; raises on failure so huey retries, marking it failed on the last try."""
+    final = task is None or task.retries <= 0
+    message_deliver(message_id=message_id, final=final)
