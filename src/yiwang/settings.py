@@ -107,7 +107,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "yiwang.urls"
 WSGI_APPLICATION = "yiwang.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "portal:login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 
 TEMPLATES = [
@@ -177,6 +177,7 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("YIWANG_STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _s3_bucket = env_optional("YIWANG_S3_BUCKET")
 if _s3_bucket:
     _default_storage = {

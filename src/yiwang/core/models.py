@@ -59,12 +59,18 @@ class AuditAnchor(models.Model):
 
     created_at = models.DateTimeField(db_index=True)
     heads = models.JSONField(help_text="{partition: [seq, hash]}")
-    digest = models.CharField(max_length=64)
+    # The digest of the previous anchor: anchors form their own SM3 chain, so the newest valid
+    # signature vouches for every earlier anchor too.
+    prev_digest = models.CharField(max_length=64, default="0" * 64)
+    digest = models.CharField(max_length=64, help_text="SM3 of the canonical JSON that is signed")
     signature = models.CharField(max_length=128)
     public_key = models.CharField(max_length=130)
 
     class Meta:
         verbose_name = _("审计锚点")
         verbose_name_plural = _("审计锚点")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.digest[:16]}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -157,7 +158,7 @@ def notify_person(
             if message.status == MessageStatus.QUEUED:
                 to_deliver.append(message.pk)
         if to_deliver:
-            transaction.on_commit(lambda: _enqueue(to_deliver))
+            transaction.on_commit(lambda: _enqueue(to_deliver), robust=True)
     return messages
 
 
@@ -166,6 +167,22 @@ def _enqueue(message_ids: list[int]) -> None:
 
     for message_id in message_ids:
         deliver_message(message_id)
+
+
+def message_requeue_stale(*, older_than_minutes: int = 30, limit: int = 500) -> int:
+    """Enqueue again messages still queued long after creation (e.g. the queue was down at commit)."""
+    now = timezone.now()
+    ids = list(
+        Message.objects.filter(
+            status=MessageStatus.QUEUED,
+            created_at__lt=now - timedelta(minutes=older_than_minutes),
+            created_at__gte=now - timedelta(days=2),
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    _enqueue(ids)
+    return len(ids)
 
 
 def _send(message: Message) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from yiwang.notify.services import message_deliver
+from yiwang.notify.services import message_deliver, message_requeue_stale
 
 RETRY_DELAY_SECONDS = int(getattr(settings, "NOTIFY_RETRY_DELAY", 60))
 
@@ -17,3 +18,9 @@ def deliver_message(message_id: int, task: Any = None) -> None:
     """Deliver one message; raises on failure so huey retries, marking it failed on the last try."""
     final = task is None or task.retries <= 0
     message_deliver(message_id=message_id, final=final)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def requeue_stale_messages() -> None:
+    """Safety net: messages whose delivery task was lost (queue down at commit) are enqueued again."""
+    message_requeue_stale()

@@ -1,0 +1,23 @@
+"""API key scopes (权限范围), declared as data. A key may call an endpoint only with its scope.
+
+Session users are governed by their position's permissions instead (``org.roles``).
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+SCOPES: dict[str, Promise] = {
+    "accounts:read": _("读取账户信息"),
+    "audit:read": _("读取审计日志"),
+    "calendar:read": _("读取工作日历"),
+    "calendar:write": _("维护工作日历"),
+    "notify:send": _("发送通知"),
+    "org:read": _("读取组织机构"),
+    "system:read": _("读取系统信息"),
+}
+
+
+def unknown_scopes(scopes: list[str]) -> list[str]:
+    return [s for s in scopes if s not in SCOPES]
