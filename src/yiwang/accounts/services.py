@@ -25,6 +25,7 @@ from yiwang.accounts.models import AccountKind, Enterprise, User
 from yiwang.core import crypto
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.masking import mask_text
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm, scope_filter
@@ -122,7 +123,7 @@ def _uniqueness(errors: _FieldErrors, *, username: str = "", id_number: str = ""
 
 
 def _register_snapshot(user: User, warnings: Iterable[str]) -> dict[str, Any]:
-    return {"username": user.username, "kind": user.kind, "real_name": user.real_name,
+    return {"username": mask_text(user.username), "kind": user.kind, "real_name": user.real_name,
             "id_number": user.id_number_masked, "phone": user.phone_masked, "warnings": list(warnings)}
 
 

@@ -5,8 +5,13 @@ from yiwang.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", views.two_factor, name="login"),
-    path("logout/", views.two_factor, name="logout"),
-    path("register/", views.two_factor, name="register"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register, name="register"),
+    path("register/citizen/", views.register_citizen, name="register_citizen"),
+    path("register/enterprise/", views.register_enterprise, name="register_enterprise"),
     path("2fa/", views.two_factor, name="two_factor"),
+    path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("2fa/backup-codes/", views.backup_codes, name="backup_codes"),
+    path("me/", views.me, name="me"),
 ]

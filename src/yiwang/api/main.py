@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from yiwang.accounts.api import router as accounts_router
+from yiwang.api.system import router as system_router
 from yiwang.calendar.api import router as calendar_router
 from yiwang.core.api import router as core_router
 from yiwang.core.errors import DomainError
@@ -81,3 +82,4 @@ api.add_router("/org/", org_router, tags=["org 组织机构"])
 api.add_router("/accounts/", accounts_router, tags=["accounts 账户"])
 api.add_router("/notify/", notify_router, tags=["notify 通知"])
 api.add_router("/audit/", core_router, tags=["audit 审计"])
+api.add_router("/system/", system_router, tags=["system 系统"])

@@ -107,29 +107,29 @@ def api_key_revoke(*, prefix: str, actor: Any = None, position: Any = None) -> A
     return key
 
 
-class KeyRejected(Exception):
+class KeyRejectedError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey:
-    """The usable key matching ``raw_key``; raises :class:`KeyRejected` (invalid/revoked/expired).
+    """The usable key matching ``raw_key``; raises :class:`KeyRejectedError` (invalid/revoked/expired).
 
     The hash comparison is constant-time; ``last_used_at`` is written at most once a minute.
     """
     parts = split_key(raw_key)
     if parts is None:
-        raise KeyRejected("invalid")
+        raise KeyRejectedError("invalid")
     key = ApiKey.objects.filter(prefix=parts[0]).first()
     # Hash even when the prefix is unknown so timing does not tell prefixes apart.
     digest = hash_key(raw_key.strip())
     if key is None or not constant_time_equal(digest, key.key_hash):
-        raise KeyRejected("invalid")
+        raise KeyRejectedError("invalid")
     if key.is_revoked:
-        raise KeyRejected("revoked")
+        raise KeyRejectedError("revoked")
     if key.is_expired:
-        raise KeyRejected("expired")
+        raise KeyRejectedError("expired")
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_INTERVAL:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

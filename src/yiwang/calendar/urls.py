@@ -1,6 +1,10 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from yiwang.calendar import views
 
 app_name = "calendar"
 
-urlpatterns: list = [path("deadline/", lambda r: HttpResponse(status=501), name="deadline")]
+urlpatterns = [
+    path("deadline/", views.deadline, name="deadline"),
+    path("calendar/days/", views.month, name="days"),
+]

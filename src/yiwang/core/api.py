@@ -1,3 +1,67 @@
-from ninja import Router
+"""Read-only audit API at ``/api/v1/audit/`` (positions with ``audit.view``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from yiwang.core.errors import DomainError, ErrorCode
+from yiwang.core.selectors import audit_events_for_position
 
 router = Router()
+
+
+class AuditEventOut(Schema):
+    id: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_label: str
+    position_id: int | None
+    position_label: str
+    action: str
+    object_type: str
+    object_id: str
+    before: Any = None
+    after: Any = None
+    ip: str | None
+    partition: int
+    seq: int
+    hash: str
+
+
+class AuditEventPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[AuditEventOut]
+
+
+class AuditEventFilter(Schema):
+    object_type: str = Field("", max_length=100)
+    object_id: str = Field("", max_length=64)
+    action: str = Field("", max_length=100)
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+def _session_position(request: HttpRequest) -> Any:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise DomainError("需要登录", code=ErrorCode.UNAUTHENTICATED, status=401)
+    return getattr(request, "position", None)
+
+
+@router.get("/events", response=AuditEventPage, summary="审计事件（只读）")
+def audit_event_list(request: HttpRequest, filters: Query[AuditEventFilter]) -> dict[str, Any]:
+    """Audit events visible to the acting position, newest first, filtered by object or action."""
+    position = _session_position(request)
+    events = audit_events_for_position(position=position, action=filters.action,
+                                       object_type=filters.object_type, object_id=filters.object_id)
+    window = list(events[filters.offset: filters.offset + filters.limit + 1])
+    has_more = len(window) > filters.limit
+    count = len(window) if not (has_more or filters.offset) else events.count()
+    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": window[: filters.limit]}

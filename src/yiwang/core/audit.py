@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from yiwang.core.context import current_request
 from yiwang.core.crypto import sm3_hex
@@ -48,7 +49,7 @@ class _AuditJSONEncoder(DjangoJSONEncoder):
             return super().default(o)
         except TypeError:
             if isinstance(o, set | frozenset):
-                return sorted((str(item) for item in o))
+                return sorted(str(item) for item in o)
             return str(o)
 
 
@@ -88,9 +89,12 @@ def normalise_ip(value: str | None) -> str | None:
         return None
     text = str(value).strip().split("%", 1)[0]
     try:
-        return str(ipaddress.ip_address(text))
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if address.version == 6:  # Django's form (``::ffff:1.2.3.4``), which is also inet's
+        return clean_ipv6_address(str(address))
+    return str(address)
 
 
 def canonical_timestamp(moment: datetime) -> str:

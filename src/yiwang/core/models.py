@@ -53,6 +53,9 @@ class AuditChainHead(models.Model):
         verbose_name_plural = _("审计链头")
         default_permissions = ("view",)
 
+    def __str__(self) -> str:
+        return f"{self.partition}#{self.seq}"
+
 
 class AuditAnchor(models.Model):
     """An SM2-signed snapshot of every partition head (锚点)."""

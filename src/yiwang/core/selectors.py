@@ -11,7 +11,9 @@ from yiwang.org.roles import Perm, Role
 from yiwang.org.scope import has_perm
 
 
-def audit_events_for_position(*, position: Position | None, action: str = "") -> QuerySet[AuditEvent]:
+def audit_events_for_position(
+    *, position: Position | None, action: str = "", object_type: str = "", object_id: str = ""
+) -> QuerySet[AuditEvent]:
     """Supervisors, leaders and administrators see events by positions inside their division subtree;
     a county-level administrator sees everything."""
     if not has_perm(position, Perm.AUDIT_VIEW):
@@ -23,4 +25,8 @@ def audit_events_for_position(*, position: Position | None, action: str = "") ->
         qs = qs.filter(position_id__in=in_scope)
     if action:
         qs = qs.filter(action__startswith=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
     return qs.order_by("-occurred_at", "-id")
