@@ -62,7 +62,10 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 
 def _two_factor_pending(user: User) -> bool:
-    return bool(settings.STAFF_REQUIRE_2FA and user.needs_two_factor and not user.is_verified())  # type: ignore[attr-defined]
+    """Staff still owe their second factor. A user fresh from ``authenticate`` is never verified."""
+    is_verified = getattr(user, "is_verified", None)
+    verified = bool(is_verified()) if callable(is_verified) else False
+    return bool(settings.STAFF_REQUIRE_2FA and user.needs_two_factor and not verified)
 
 
 @sensitive_post_parameters("password")
