@@ -252,7 +252,7 @@ def inbox_message_mark_read(*, user: User, message_id: int) -> Message:
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
-            .filter(pk=message_id, channel=Channel.INBOX)
+            .filter(pk=message_id, recipient=user, channel=Channel.INBOX)
             .first()
         )
         if message is None:

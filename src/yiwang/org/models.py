@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.org.roles import DEPARTMENTAL_ROLES, Role
@@ -58,7 +59,7 @@ class Division(models.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.valid_to is None or self.valid_to >= date.today()
+        return self.valid_to is None or self.valid_to >= timezone.localdate()
 
     def ancestors(self) -> list[Division]:
         node, chain = self.parent, []

@@ -14,8 +14,11 @@ from yiwang.org.models import Department, Division, DivisionLevel, Position, Ser
 from yiwang.org.roles import Perm, Role
 from yiwang.org.scope import Scope, has_perm
 
-_CHILD_LEVEL = {None: DivisionLevel.COUNTY, DivisionLevel.COUNTY: DivisionLevel.TOWNSHIP,
-                DivisionLevel.TOWNSHIP: DivisionLevel.VILLAGE}
+_CHILD_LEVEL: dict[str | None, str] = {
+    None: DivisionLevel.COUNTY,
+    DivisionLevel.COUNTY: DivisionLevel.TOWNSHIP,
+    DivisionLevel.TOWNSHIP: DivisionLevel.VILLAGE,
+}
 
 
 def _check_manage(position: Position | None, division: Division | None) -> None:
