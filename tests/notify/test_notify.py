@@ -469,3 +469,11 @@ def test_send_to_unknown_person_is_404(client: Client, admin_user):
     response = client.post("/api/v1/notify/send", data={"username": "ghost", "template": "generic"},
                            content_type="application/json")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_console_backend_logs_masked(applicant, settings, caplog, django_capture_on_commit_callbacks):
+    settings.NOTIFY_SMS_BACKEND = "console"
+    with caplog.at_level("INFO", logger="yiwang.notify"), django_capture_on_commit_callbacks(execute=True):
+        notify_person(user=applicant, template="account.registered", channels=["sms"])
+    assert "138****0000" in caplog.text and "13800000000" not in caplog.text
+    assert Message.objects.get().status == MessageStatus.SENT

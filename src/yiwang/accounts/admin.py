@@ -55,7 +55,7 @@ class PiiFieldsMixin(forms.ModelForm):
 class YiwangUserChangeForm(PiiFieldsMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "kind", "real_name", "real_name_verified", "email", "large_font",
+        fields = ("username", "password", "kind", "real_name", "real_name_verified", "email", "large_font",  # type: ignore[assignment]
                   "is_active", "is_staff", "is_superuser", "groups", "user_permissions", "last_login",
                   "date_joined")
 

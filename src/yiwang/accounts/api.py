@@ -7,7 +7,7 @@ Errors use the platform shape ``{code, message, details}``; field problems are l
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from yiwang.accounts import services
@@ -69,20 +69,20 @@ def _registered(result: services.Registration) -> RegisteredOut:
 
 @router.post("/citizens", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut}, auth=None,
              summary="个人注册")
-def register_citizen(request: HttpRequest, payload: CitizenIn) -> tuple[int, RegisteredOut]:
+def register_citizen(request: HttpRequest, payload: CitizenIn) -> Status[RegisteredOut]:
     result = services.citizen_register(real_name=payload.real_name, id_number=payload.id_number,
                                        phone=payload.phone, password=payload.password, username=payload.username)
-    return 201, _registered(result)
+    return Status(201, _registered(result))
 
 
 @router.post("/enterprises", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut}, auth=None,
              summary="企业注册")
-def register_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, RegisteredOut]:
+def register_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status[RegisteredOut]:
     result = services.enterprise_register(
         credit_code=payload.credit_code, enterprise_name=payload.enterprise_name,
         legal_representative=payload.legal_representative, legal_rep_id_number=payload.legal_rep_id_number,
         username=payload.username, phone=payload.phone, password=payload.password, address=payload.address)
-    return 201, _registered(result)
+    return Status(201, _registered(result))
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=django_auth, summary="当前账户（脱敏）")

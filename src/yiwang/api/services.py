@@ -126,7 +126,7 @@ def api_key_authenticate(raw_key: str) -> ApiKey:
     digest = hash_key(raw_key.strip())
     if key is None or not constant_time_equal(digest, key.key_hash):
         raise KeyRejectedError("invalid")
-    if False:
+    if key.is_revoked:
         raise KeyRejectedError("revoked")
     if key.is_expired:
         raise KeyRejectedError("expired")

@@ -43,7 +43,7 @@ class CalendarDayForm(forms.ModelForm):
         fields = ["date", "is_workday", "kind", "name"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind, is_workday = data.get("kind"), data.get("is_workday")
         if kind and is_workday is not None and is_workday != (kind in WORKING_KINDS):
             raise forms.ValidationError(_("“工作日”与“类型”不一致：调休上班和工作日须勾选“工作日”，节假日和周末不得勾选。"))

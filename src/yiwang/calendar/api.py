@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from yiwang.calendar.calculator import (
@@ -77,7 +78,7 @@ def deadline(
 ) -> dict:
     try:
         if unit not in UNITS:
-            raise ParamError("unit", "unit 只能是 workdays 或 natural")
+            raise ParamError("unit", _("unit 只能是 workdays 或 natural"))
         start_date = parse_date(start, "start")
         if unit == "workdays":
             field, raw = ("workdays", workdays) if workdays is not None else ("days", days)

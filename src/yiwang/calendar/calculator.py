@@ -81,10 +81,8 @@ def deadline_compute(*, start: date, days: int, unit: str = "workdays") -> Deadl
         unit = "workdays"
         due = engine.add_workdays(start, days)
     warnings = engine.coverage_warnings(start, due)
-    special = engine.special_days_between(start, due)
-    skipped = engine.non_workdays_between(start, due) if unit == "workdays" else [
-        d for d in special if not d.is_workday
-    ]
+    non_working, special = engine.range_summary(start, due)
+    skipped = non_working if unit == "workdays" else [d for d in special if not d.is_workday]
     adjusted = [d for d in special if d.is_workday]
     return Deadline(start=start, unit=unit, days=days, due=due, calendar_complete=not warnings,
                     warnings=warnings, skipped=skipped, adjusted=adjusted)

@@ -210,20 +210,27 @@ def add_natural_days(start: date, n: int) -> date:
     return end if n == 0 else next_workday(end)
 
 
-def day_info(d: date) -> DayInfo:
-    snap = snapshot()
-    x = d.toordinal()
+def _info(snap: Snapshot, d: date) -> DayInfo:
     official = d.year in snap.complete_years
-    row = snap.rows.get(x)
+    row = snap.rows.get(d.toordinal())
     if row is not None:
         return DayInfo(d, row[0], row[1], row[2], official)
     weekday = d.weekday() < 5
     return DayInfo(d, weekday, "normal" if weekday else "weekend", "", official)
 
 
+def day_info(d: date) -> DayInfo:
+    return _info(snapshot(), d)
+
+
 def days_in_range(a: date, b: date) -> list[DayInfo]:
     """Every date in [a, b] with its status."""
-    return [day_info(a + timedelta(days=i)) for i in range((b - a).days + 1)]
+    snap = snapshot()
+    return [_info(snap, a + timedelta(days=i)) for i in range((b - a).days + 1)]
+
+
+def _is_special(info: DayInfo) -> bool:
+    return info.kind in ("holiday", "adjusted_workday") or info.is_workday != (info.date.weekday() < 5)
 
 
 def non_workdays_between(a: date, b: date) -> list[DayInfo]:
@@ -233,12 +240,15 @@ def non_workdays_between(a: date, b: date) -> list[DayInfo]:
 
 def special_days_between(a: date, b: date) -> list[DayInfo]:
     """Holidays and adjusted working days (调休上班) in (a, b] — the days that surprise people."""
+    return [info for info in days_in_range(a + timedelta(days=1), b) if _is_special(info)] if b > a else []
+
+
+def range_summary(a: date, b: date) -> tuple[list[DayInfo], list[DayInfo]]:
+    """One pass over (a, b]: (non-working days, special days)."""
     if b <= a:
-        return []
-    return [
-        info for info in days_in_range(a + timedelta(days=1), b)
-        if info.kind in ("holiday", "adjusted_workday") or (info.is_workday != (info.date.weekday() < 5))
-    ]
+        return [], []
+    infos = days_in_range(a + timedelta(days=1), b)
+    return [i for i in infos if not i.is_workday], [i for i in infos if _is_special(i)]
 
 
 # --- coverage -------------------------------------------------------------------------

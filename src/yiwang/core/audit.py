@@ -155,12 +155,11 @@ class _HeldPartition:
 
 
 def _held_partition() -> int | None:
-    held = getattr(connection, "_yiwang_audit_held", None)
+    held: _HeldPartition | None = getattr(connection, "_yiwang_audit_held", None)
     if held is None or not connection.in_atomic_block:
         return None
-    for entry in connection.run_on_commit:
-        if entry[1] is held:
-            return held.partition
+    if any(entry[1] is held for entry in connection.run_on_commit):
+        return held.partition
     return None
 
 
