@@ -134,3 +134,19 @@ def test_rotate_command_reports_counts(applicant):
         assert crypto.key_id_of(User.objects.get(pk=applicant.pk).phone_enc) == "knew"
     text = out.getvalue()
     assert "re-encrypted 2 of 2" in text and "accounts.user.phone_enc: 1" in text
+
+
+def test_admin_adds_staff_with_masked_pii(login_as, admin_user):
+    client = login_as(admin_user)
+    assert client.get("/admin/accounts/user/add/").status_code == 200
+    bad = client.post("/admin/accounts/user/add/", {
+        "username": "wang_clerk", "real_name": "王窗口", "kind": "staff", "new_id_number": "110101199003070012",
+        "new_phone": "", "password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD})
+    assert bad.status_code == 200 and "校验位不正确" in bad.content.decode()
+    assert not User.objects.filter(username="wang_clerk").exists()
+    response = client.post("/admin/accounts/user/add/", {
+        "username": "wang_clerk", "real_name": "王窗口", "kind": "staff", "new_id_number": VALID_ID_2,
+        "new_phone": "13900005555", "password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD})
+    assert response.status_code == 302
+    user = User.objects.get(username="wang_clerk")
+    assert user.kind == "staff" and user.decrypt_id_number() == VALID_ID_2 and user.phone_masked == "139****5555"

@@ -35,6 +35,7 @@ from yiwang.accounts.forms import (
     OtpForm,
     TotpConfirmForm,
 )
+from yiwang.accounts.identity import warning_text
 from yiwang.accounts.models import User
 from yiwang.core.errors import DomainError, PermissionDenied
 
@@ -78,7 +79,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if _two_factor_pending(user):
             return redirect(_with_next("accounts:two_factor", next_url))
         return HttpResponseRedirect(next_url or _home_for(user))
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -121,7 +122,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(next_url or _home_for(user))
     if not user_has_device(user, confirmed=True):
         return redirect(_with_next("accounts:two_factor_setup", next_url))
-    form = OtpForm(request.POST or None)
+    form = OtpForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -159,7 +160,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         device = services.totp_setup_begin(user=user, is_verified=verified)
     except PermissionDenied:
         return redirect(_with_next("accounts:two_factor", next_url))
-    form = TotpConfirmForm(request.POST or None)
+    form = TotpConfirmForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -216,7 +217,7 @@ def _registered(request: HttpRequest, result: services.Registration) -> HttpResp
 def register_citizen(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:me")
-    form = CitizenRegisterForm(request.POST or None)
+    form = CitizenRegisterForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -240,7 +241,7 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
 def register_enterprise(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:me")
-    form = EnterpriseRegisterForm(request.POST or None)
+    form = EnterpriseRegisterForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -264,8 +265,6 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    from yiwang.accounts.identity import warning_text
-
     enterprise = getattr(user, "enterprise", None) if user.kind == "enterprise" else None
     context = {
         "account": user,

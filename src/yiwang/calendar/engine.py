@@ -30,8 +30,8 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -286,5 +286,13 @@ WEEKDAYS = (
 )
 
 
+_weekday_cache: dict[str | None, tuple[str, ...]] = {}
+
+
 def weekday_label(d: date) -> str:
-    return str(WEEKDAYS[d.weekday()])
+    """星期几 in the active language (the seven labels are translated once per language)."""
+    language = get_language()
+    labels = _weekday_cache.get(language)
+    if labels is None:
+        labels = _weekday_cache[language] = tuple(str(label) for label in WEEKDAYS)
+    return labels[d.weekday()]
