@@ -150,3 +150,22 @@ def test_admin_adds_staff_with_masked_pii(login_as, admin_user):
     assert response.status_code == 302
     user = User.objects.get(username="wang_clerk")
     assert user.kind == "staff" and user.decrypt_id_number() == VALID_ID_2 and user.phone_masked == "139****5555"
+
+
+def test_reindex_after_index_key_rotation(db, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.conftest import make_user
+    from yiwang.accounts.models import User
+    from yiwang.core import crypto
+
+    user = make_user("reindexed", kind="citizen", id_number="110101199003070011", phone="13800000000")
+    old_index = user.id_number_index
+    settings.PII_INDEX_KEY = "ab" * 32
+    call_command("rotate_pii_keys", "--reindex", stdout=StringIO())
+    user = User.objects.get(pk=user.pk)
+    assert user.id_number_index != old_index
+    assert user.id_number_index == crypto.blind_index("110101199003070011", purpose="id_number")
+    assert user.phone_index == crypto.blind_index("13800000000", purpose="phone")

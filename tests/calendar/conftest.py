@@ -6,10 +6,21 @@ from tests.conftest import make_position, make_user
 
 
 @pytest.fixture(autouse=True)
-def fresh_engine():
-    """Each test sees the calendar table as it is in its own transaction."""
+def fresh_engine(request):
+    """Each test sees the calendar table as it is in its own transaction.
+
+    The table is filled by the data migration; if a transactional test elsewhere flushed it
+    earlier in this session, seed it again so that these tests see the official data.
+    """
     from yiwang.calendar import engine
 
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        from yiwang.calendar.models import CalendarDay, CalendarYear
+        from yiwang.calendar.seeding import seed_calendar
+
+        if not CalendarYear.objects.filter(year=2026).exists():
+            seed_calendar(CalendarDay, CalendarYear)
     engine.reset()
     yield
     engine.reset()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-PROTECTED_PREFIXES = ("/console/", "/admin/")
+PROTECTED_PREFIXES = ("/console/", "/admin/", "/inbox/")
 
 
 class StaffTwoFactorMiddleware:

@@ -419,6 +419,30 @@ def pii_rekey(*, batch_size: int = 500, dry_run: bool = False) -> dict[str, int]
     return counts
 
 
+def pii_reindex(*, batch_size: int = 500) -> int:
+    """Recompute the keyed SM3 blind indexes (ID and phone) under the current
+    ``PII_INDEX_KEY``, after that key was rotated. Batched and safe to repeat."""
+    updated = 0
+    last_pk: Any = 0
+    while True:
+        with transaction.atomic():
+            rows = list(User.objects.filter(pk__gt=last_pk).exclude(id_number_enc="", phone_enc="")
+                        .order_by("pk").select_for_update()[:batch_size])
+            if not rows:
+                break
+            for row in rows:
+                id_number = row.decrypt_id_number()
+                phone = row.decrypt_phone()
+                row.id_number_index = crypto.blind_index(id_number, purpose="id_number") if id_number else ""
+                row.phone_index = crypto.blind_index(phone, purpose="phone") if phone else ""
+            User.objects.bulk_update(rows, ["id_number_index", "phone_index"])
+            updated += len(rows)
+            last_pk = rows[-1].pk
+    with transaction.atomic():
+        audit_record(action="pii.reindex", object_type="pii", object_id="blind_index", after={"users": updated})
+    return updated
+
+
 # --- Two-factor authentication ---------------------------------------------------------------
 
 

@@ -171,8 +171,8 @@ def clock_start(
     application deemed accepted under 行政许可法 Art. 32); the caller has checked its own rights.
     """
     _check_unit(unit)
-    if obj.pk is None:
-        raise InvalidInput(_("对象尚未保存"), details={"field": "obj"})
+    if not isinstance(obj.pk, int) or obj.pk <= 0:
+        raise InvalidInput(_("时限只能关联已保存、以整数为主键的对象"), details={"field": "obj"})
     if not 0 < budget <= MAX_BUDGET:
         raise InvalidInput(_("时限必须为 1 至 %(max)s 之间的整数") % {"max": MAX_BUDGET}, details={"field": "budget"})
     if yellow_threshold is not None and yellow_threshold < 0:

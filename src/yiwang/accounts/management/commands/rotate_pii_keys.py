@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from yiwang.accounts.services import pii_rekey
+from yiwang.accounts.services import pii_rekey, pii_reindex
 from yiwang.core import crypto
 
 
@@ -16,6 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Only count values still under older keys.")
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--reindex", action="store_true",
+                            help="Also recompute blind indexes after YIWANG_PII_INDEX_KEY was rotated.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = pii_rekey(batch_size=max(1, options["batch_size"]), dry_run=options["dry_run"])
@@ -26,3 +28,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {label}: {count}")
         self.stdout.write(self.style.SUCCESS(
             f"{verb} {counts['total']} of {counts['checked']} encrypted values"))
+        if options["reindex"] and not options["dry_run"]:
+            reindexed = pii_reindex(batch_size=max(1, options["batch_size"]))
+            self.stdout.write(self.style.SUCCESS(f"recomputed blind indexes for {reindexed} accounts"))
