@@ -13,6 +13,10 @@ urlpatterns = [
     path("console/", include("yiwang.console.urls")),
     path("inbox/", include("yiwang.notify.urls")),
     path("", include("yiwang.calendar.urls")),
+    path("services/", include("yiwang.catalog.urls")),
+    path("cases/", include("yiwang.cases.urls")),
+    path("licences/", include("yiwang.licences.urls")),
+    path("workflow/", include("yiwang.workflow.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

@@ -15,10 +15,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 from yiwang.accounts.api import router as accounts_router
 from yiwang.api.system import router as system_router
 from yiwang.calendar.api import router as calendar_router
+from yiwang.cases.api import router as cases_router
+from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import router as core_router
 from yiwang.core.errors import DomainError
+from yiwang.licences.api import router as licences_router
 from yiwang.notify.api import router as notify_router
 from yiwang.org.api import router as org_router
+from yiwang.workflow.api import router as workflow_router
 
 api = NinjaAPI(
     title="Yiwang 一网 API",
@@ -82,4 +86,8 @@ api.add_router("/org/", org_router, tags=["org 组织机构"])
 api.add_router("/accounts/", accounts_router, tags=["accounts 账户"])
 api.add_router("/notify/", notify_router, tags=["notify 通知"])
 api.add_router("/audit/", core_router, tags=["audit 审计"])
+api.add_router("/catalog/", catalog_router, tags=["catalog 事项目录"])
+api.add_router("/workflow/", workflow_router, tags=["workflow 流程"])
+api.add_router("/cases/", cases_router, tags=["cases 办件"])
+api.add_router("/licences/", licences_router, tags=["licences 电子证照"])
 api.add_router("/system/", system_router, tags=["system 系统"])
