@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja.security import APIKeyHeader
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
@@ -40,9 +41,9 @@ class UnauthenticatedError(DomainError):
 
 
 _KEY_MESSAGES = {
-    "invalid": "API 密钥无效",
-    "revoked": "API 密钥已被吊销",
-    "expired": "API 密钥已过期",
+    "invalid": gettext_noop("API 密钥无效"),
+    "revoked": gettext_noop("API 密钥已被吊销"),
+    "expired": gettext_noop("API 密钥已过期"),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -50,28 +51,28 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
         {"loc": [str(p) for p in err.get("loc", [])], "msg": str(err.get("msg", "")), "type": err.get("type", "")}
         for err in exc.errors
     ]
-    return _error(request, 400, "invalid", "请求参数不正确", {"errors": details})
+    return _error(request, 400, "invalid", _("请求参数不正确"), {"errors": details})
 
 
 @api.exception_handler(DjangoValidationError)
 def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     details = exc.message_dict if hasattr(exc, "error_dict") else {"errors": exc.messages}
-    return _error(request, 400, "invalid", "请求参数不正确", details)
+    return _error(request, 400, "invalid", _("请求参数不正确"), details)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "需要登录或有效的 API 密钥")
+    return _error(request, 401, "unauthenticated", _("需要登录或有效的 API 密钥"))
 
 
 @api.exception_handler(DjangoPermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
-    return _error(request, 403, "forbidden", str(exc) or "无权执行此操作")
+    return _error(request, 403, "forbidden", str(exc) or _("无权执行此操作"))
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "资源不存在")
+    return _error(request, 404, "not_found", _("资源不存在"))
 
 
 @api.exception_handler(HttpError)

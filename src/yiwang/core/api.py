@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -51,7 +52,7 @@ class AuditEventFilter(Schema):
 def _session_position(request: HttpRequest) -> Any:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        raise DomainError("需要登录", code=ErrorCode.UNAUTHENTICATED, status=401)
+        raise DomainError(_("需要登录"), code=ErrorCode.UNAUTHENTICATED, status=401)
     return getattr(request, "position", None)
 
 

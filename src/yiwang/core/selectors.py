@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.models import AuditEvent
@@ -17,7 +18,7 @@ def audit_events_for_position(
     """Supervisors, leaders and administrators see events by positions inside their division subtree;
     a county-level administrator sees everything."""
     if not has_perm(position, Perm.AUDIT_VIEW):
-        raise PermissionDenied("当前岗位无权查看审计日志")
+        raise PermissionDenied(_("当前岗位无权查看审计日志"))
     assert position is not None
     qs = AuditEvent.objects.all()
     if not (position.role == Role.ADMINISTRATOR and position.division.parent_id is None):

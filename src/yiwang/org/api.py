@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
@@ -71,7 +72,7 @@ def division_list(request: HttpRequest, parent: str | None = None, include_histo
 def division_detail(request: HttpRequest, code: str):
     division = _divisions(request, True).filter(code=code).order_by("-valid_from").first()
     if division is None:
-        raise NotFound("行政区划不存在或不在管辖范围内", details={"code": code})
+        raise NotFound(_("行政区划不存在或不在管辖范围内"), details={"code": code})
     return _division_out(division)
 
 

@@ -132,7 +132,7 @@ class Window(models.Model):
         constraints = [models.UniqueConstraint(fields=["hall", "number"], name="window_number_unique")]
 
     def __str__(self) -> str:
-        return f"{self.hall.name} {self.number}号窗口"
+        return _("%(hall)s %(number)s号窗口") % {"hall": self.hall.name, "number": self.number}
 
 
 class Position(models.Model):

@@ -46,21 +46,45 @@ class Perm(models.TextChoices):
     CLOCK_SUSPEND = "clock.suspend", _("办理时限中止")
     NOTIFY_SEND = "notify.send", _("发送通知")
     APIKEY_MANAGE = "apikey.manage", _("管理接口密钥")
+    CATALOG_EDIT = "catalog.edit", _("编辑事项目录")
+    CATALOG_PUBLISH = "catalog.publish", _("审核发布事项")
+    PROCESS_MANAGE = "process.manage", _("管理审批流程")
+    CASE_FILE_FOR_OTHERS = "case.file_for_others", _("代为申请（窗口/代办）")
+    CASE_ACCEPT = "case.accept", _("受理办件")
+    CASE_HANDLE = "case.handle", _("审查办件")
+    CASE_DECIDE = "case.decide", _("作出决定")
+    CASE_VIEW = "case.view", _("查看办件")
+    SUPPLEMENT_OVERRIDE = "case.supplement_override", _("批准再次补正")
+    LICENCE_ISSUE = "licence.issue", _("制发电子证照")
+    LICENCE_REVOKE = "licence.revoke", _("注销电子证照")
+    PAYMENT_RECORD = "payment.record", _("登记收费")
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE_AGENT: frozenset({Perm.ORG_VIEW}),
-    Role.WINDOW_CLERK: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_UNMASK, Perm.CLOCK_SUSPEND}),
-    Role.REVIEWER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.CLOCK_SUSPEND}),
-    Role.APPROVER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.CLOCK_SUSPEND}),
+    Role.VILLAGE_AGENT: frozenset({Perm.ORG_VIEW, Perm.CASE_FILE_FOR_OTHERS, Perm.CASE_VIEW}),
+    Role.WINDOW_CLERK: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_UNMASK, Perm.CLOCK_SUSPEND, Perm.CASE_FILE_FOR_OTHERS,
+         Perm.CASE_ACCEPT, Perm.CASE_VIEW, Perm.PAYMENT_RECORD, Perm.LICENCE_ISSUE}
+    ),
+    Role.REVIEWER: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.CLOCK_SUSPEND, Perm.CASE_HANDLE, Perm.CASE_VIEW, Perm.CATALOG_EDIT}
+    ),
+    Role.APPROVER: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.CLOCK_SUSPEND, Perm.CASE_HANDLE, Perm.CASE_DECIDE, Perm.CASE_VIEW,
+         Perm.LICENCE_ISSUE}
+    ),
     Role.DEPARTMENT_HEAD: frozenset(
-        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_UNMASK, Perm.CLOCK_EXTEND, Perm.CLOCK_SUSPEND}
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_UNMASK, Perm.CLOCK_EXTEND, Perm.CLOCK_SUSPEND,
+         Perm.CASE_HANDLE, Perm.CASE_DECIDE, Perm.CASE_VIEW, Perm.CATALOG_EDIT, Perm.LICENCE_ISSUE,
+         Perm.LICENCE_REVOKE}
     ),
     Role.HOTLINE_OPERATOR: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW}),
-    Role.SUPERVISOR: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.AUDIT_VIEW}),
+    Role.SUPERVISOR: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.AUDIT_VIEW, Perm.CASE_VIEW, Perm.SUPPLEMENT_OVERRIDE}
+    ),
     Role.DISCLOSURE_OFFICER: frozenset({Perm.ORG_VIEW}),
     Role.TRADING_STAFF: frozenset({Perm.ORG_VIEW}),
-    Role.LEADER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.CLOCK_EXTEND, Perm.AUDIT_VIEW}),
+    Role.LEADER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.CLOCK_EXTEND, Perm.AUDIT_VIEW, Perm.CASE_VIEW}),
     Role.ADMINISTRATOR: frozenset(
         {
             Perm.ORG_VIEW,
@@ -71,6 +95,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CALENDAR_MANAGE,
             Perm.NOTIFY_SEND,
             Perm.APIKEY_MANAGE,
+            Perm.CATALOG_EDIT,
+            Perm.CATALOG_PUBLISH,
+            Perm.PROCESS_MANAGE,
+            Perm.CASE_VIEW,
+            Perm.LICENCE_REVOKE,
         }
     ),
 }

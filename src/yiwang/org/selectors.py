@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.core.errors import NotFound, PermissionDenied
 from yiwang.org.models import Department, Division, Position, ServiceHall, Window
@@ -12,7 +13,7 @@ from yiwang.org.scope import Scope, has_perm, scope_filter
 
 def _require(position: Position | None, perm: str) -> Position:
     if position is None or not has_perm(position, perm):
-        raise PermissionDenied("当前岗位无权查看该信息", details={"permission": perm})
+        raise PermissionDenied(_("当前岗位无权查看该信息"), details={"permission": perm})
     return position
 
 
@@ -27,7 +28,7 @@ def division_list_for_position(*, position: Position | None, include_history: bo
 def division_get_for_position(*, position: Position | None, code: str) -> Division:
     division = division_list_for_position(position=position, include_history=True).filter(code=code).first()
     if division is None:
-        raise NotFound("行政区划不存在或不在本岗位管辖范围内", details={"code": code})
+        raise NotFound(_("行政区划不存在或不在本岗位管辖范围内"), details={"code": code})
     return division
 
 

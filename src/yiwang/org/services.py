@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -26,9 +27,9 @@ def _check_manage(position: Position | None, division: Division | None) -> None:
     if position is None:
         return
     if not has_perm(position, Perm.ORG_MANAGE):
-        raise PermissionDenied("当前岗位无权维护组织机构", details={"permission": Perm.ORG_MANAGE})
+        raise PermissionDenied(_("当前岗位无权维护组织机构"), details={"permission": Perm.ORG_MANAGE})
     if division is not None and not Scope.of(position).contains_division_path(division.path):
-        raise PermissionDenied("该区划不在本岗位管辖范围内", details={"division": division.code})
+        raise PermissionDenied(_("该区划不在本岗位管辖范围内"), details={"division": division.code})
 
 
 def _snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
@@ -42,14 +43,14 @@ def division_create(
     """Add a 行政区划 under ``parent``; the level follows from the parent's level."""
     code = code.strip()
     if not (code.isdigit() and len(code) in (6, 9, 12)):
-        raise InvalidInput("区划代码应为 6 位（GB/T 2260）、9 位或 12 位统计用区划代码", details={"code": code})
+        raise InvalidInput(_("区划代码应为 6 位（GB/T 2260）、9 位或 12 位统计用区划代码"), details={"code": code})
     _check_manage(position, parent)
     level = _CHILD_LEVEL.get(parent.level if parent else None)
     if level is None:
-        raise InvalidInput("村/社区下不能再设区划", details={"parent": parent.code if parent else None})
+        raise InvalidInput(_("村/社区下不能再设区划"), details={"parent": parent.code if parent else None})
     with transaction.atomic():
         if Division.objects.filter(code=code, valid_to__isnull=True).exists():
-            raise Conflict("该区划代码已存在", details={"code": code})
+            raise Conflict(_("该区划代码已存在"), details={"code": code})
         division = Division.objects.create(code=code, name=name.strip(), level=level, parent=parent,
                                            valid_from=valid_from or date(2000, 1, 1))
         audit_record(action="org.division.create", actor=actor, position=position, obj=division,
@@ -66,7 +67,7 @@ def division_retire(
     with transaction.atomic():
         division = Division.objects.select_for_update().get(pk=division.pk)
         if valid_to < division.valid_from:
-            raise InvalidInput("停用日期不能早于启用日期")
+            raise InvalidInput(_("停用日期不能早于启用日期"))
         before = _snapshot(division, ["valid_to", "superseded_by_id"])
         division.valid_to = valid_to
         division.superseded_by = superseded_by
@@ -83,7 +84,7 @@ def department_create(
     _check_manage(position, division)
     with transaction.atomic():
         if Department.objects.filter(code=code).exists():
-            raise Conflict("部门代码已存在", details={"code": code})
+            raise Conflict(_("部门代码已存在"), details={"code": code})
         department = Department.objects.create(name=name, code=code, division=division, short_name=short_name,
                                                credit_code=credit_code, parent=parent)
         audit_record(action="org.department.create", actor=actor, position=position, obj=department,
@@ -110,7 +111,7 @@ def window_create(
     _check_manage(position, hall.division)
     with transaction.atomic():
         if Window.objects.filter(hall=hall, number=number).exists():
-            raise Conflict("窗口号已存在", details={"hall": hall.pk, "number": number})
+            raise Conflict(_("窗口号已存在"), details={"hall": hall.pk, "number": number})
         window = Window.objects.create(hall=hall, number=number, name=name, is_comprehensive=is_comprehensive)
         if departments:
             window.departments.set(departments)
@@ -126,14 +127,14 @@ def position_assign(
 ) -> Position:
     """任命: give ``user`` a position. Departmental roles need a department."""
     if role not in Role.values:
-        raise InvalidInput("未知角色", details={"role": role})
+        raise InvalidInput(_("未知角色"), details={"role": role})
     from yiwang.org.roles import DEPARTMENTAL_ROLES
 
     if role in DEPARTMENTAL_ROLES and department is None:
-        raise InvalidInput("该角色须指定所属部门", details={"role": role})
+        raise InvalidInput(_("该角色须指定所属部门"), details={"role": role})
     if department is not None and not division.path.startswith(department.division.path) \
             and not department.division.path.startswith(division.path):
-        raise InvalidInput("部门与区划不匹配", details={"department": department.code, "division": division.code})
+        raise InvalidInput(_("部门与区划不匹配"), details={"department": department.code, "division": division.code})
     _check_manage(position, division)
     with transaction.atomic():
         existing = Position.objects.filter(user=user, role=role, division=division, department=department).first()

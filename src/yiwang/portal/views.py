@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 LARGE_FONT_COOKIE = "yw_large_font"
@@ -43,16 +44,16 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 400, "请求有误", "请求内容不正确，请检查后重试。")
+    return _error_page(request, 400, _("请求有误"), _("请求内容不正确，请检查后重试。"))
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 403, "无权访问", "您当前的岗位无权访问该页面。")
+    return _error_page(request, 403, _("无权访问"), _("您当前的岗位无权访问该页面。"))
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 404, "页面不存在", "您访问的页面不存在或已被移除。")
+    return _error_page(request, 404, _("页面不存在"), _("您访问的页面不存在或已被移除。"))
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return _error_page(request, 500, "系统繁忙", "系统暂时无法处理您的请求，请稍后再试。您提交的内容不会丢失。")
+    return _error_page(request, 500, _("系统繁忙"), _("系统暂时无法处理您的请求，请稍后再试。您提交的内容不会丢失。"))
