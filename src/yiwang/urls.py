@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from yiwang.api.main import api
@@ -25,8 +26,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-admin.site.site_header = "一网 · 系统管理"
-admin.site.site_title = "一网"
+admin.site.site_header = _("一网 · 系统管理")
+admin.site.site_title = _("一网")
 handler400 = "yiwang.portal.views.error_400"
 handler403 = "yiwang.portal.views.error_403"
 handler404 = "yiwang.portal.views.error_404"

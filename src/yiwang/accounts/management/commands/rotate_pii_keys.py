@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from yiwang.accounts.services import pii_rekey, pii_reindex
+from yiwang.accounts.services import pii_reindex, pii_rekey
 from yiwang.core import crypto
 
 
