@@ -32,7 +32,7 @@ class ProcessDefinition(models.Model):
     process_id = models.CharField(_("BPMN 流程标识"), max_length=100)
     bpmn_xml = models.TextField(_("BPMN XML"))
     spec_json = models.JSONField(_("序列化流程规格"), null=True, blank=True, editable=False)
-    sha256 = models.CharField(max_length=64, db_index=True, editable=False)
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(_("状态"), max_length=10, choices=ProcessStatus.choices, default=ProcessStatus.DRAFT)
     validation_errors = models.JSONField(_("校验问题"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -46,3 +46,8 @@ class ProcessDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_usable(self) -> bool:
+        """Only a validated definition may be bound to an item version or run."""
+        return self.status == ProcessStatus.VALID and not self.validation_errors
