@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.licences",
+    "yiwang.hotline",
     "yiwang.api",
     "yiwang.portal",
     "yiwang.console",

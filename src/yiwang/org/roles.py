@@ -58,6 +58,14 @@ class Perm(models.TextChoices):
     LICENCE_ISSUE = "licence.issue", _("制发电子证照")
     LICENCE_REVOKE = "licence.revoke", _("注销电子证照")
     PAYMENT_RECORD = "payment.record", _("登记收费")
+    TICKET_INTAKE = "ticket.intake", _("登记工单")
+    TICKET_DISPATCH = "ticket.dispatch", _("派单与改派")
+    TICKET_REVIEW = "ticket.review", _("审核答复与退单")
+    TICKET_HANDLE = "ticket.handle", _("承办工单")
+    TICKET_INSTRUCT = "ticket.instruct", _("领导批示")
+    TICKET_VIEW = "ticket.view", _("查看工单")
+    KNOWLEDGE_EDIT = "knowledge.edit", _("编写知识库")
+    KNOWLEDGE_REVIEW = "knowledge.review", _("审核知识库")
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -103,3 +111,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+# 12345 hotline grants: the centre takes calls, dispatches and reviews; units handle.
+_HOTLINE_GRANTS: dict[str, set[str]] = {
+    Role.HOTLINE_OPERATOR: {Perm.TICKET_INTAKE, Perm.TICKET_DISPATCH, Perm.TICKET_REVIEW, Perm.TICKET_VIEW,
+                            Perm.KNOWLEDGE_EDIT, Perm.KNOWLEDGE_REVIEW},
+    Role.WINDOW_CLERK: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},
+    Role.REVIEWER: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},
+    Role.APPROVER: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},
+    Role.DEPARTMENT_HEAD: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},
+    Role.VILLAGE_AGENT: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW},
+    Role.LEADER: {Perm.TICKET_INSTRUCT, Perm.TICKET_VIEW},
+    Role.SUPERVISOR: {Perm.TICKET_VIEW},
+    Role.ADMINISTRATOR: {Perm.TICKET_VIEW, Perm.KNOWLEDGE_REVIEW},
+}
+for _role, _perms in _HOTLINE_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS.get(_role, frozenset()) | frozenset(_perms)

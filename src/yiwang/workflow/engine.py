@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -215,7 +216,7 @@ def _dump(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 def _load(compiled: _Compiled, state: Mapping[str, Any], definition: ProcessDefinition) -> BpmnWorkflow:
     if not isinstance(state, Mapping) or "tasks" not in state or "root" not in state:
-        raise InvalidInput("流程状态无效", code="workflow_state_invalid")
+        raise InvalidInput(_("流程状态无效"), code="workflow_state_invalid")
     dct = dict(state)
     version = dct.pop(STATE_VERSION_KEY, SERIALIZER_VERSION)
     try:
@@ -231,7 +232,7 @@ def _load(compiled: _Compiled, state: Mapping[str, Any], definition: ProcessDefi
             workflow.script_engine = SCRIPT_ENGINE
             return workflow
         if dct.get("typename") != _WORKFLOW_CONVERTER_NAME or dct.get("subprocesses"):
-            raise InvalidInput("流程状态无效", code="workflow_state_invalid")
+            raise InvalidInput(_("流程状态无效"), code="workflow_state_invalid")
         workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=SCRIPT_ENGINE,
                                 deserializing=True)
         workflow.tasks = {UUID(k): _REGISTRY.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
@@ -244,12 +245,12 @@ def _load(compiled: _Compiled, state: Mapping[str, Any], definition: ProcessDefi
         workflow.data = _REGISTRY.restore(dct.get("data", {}))
         workflow.bpmn_events = _REGISTRY.restore(dct.get("bpmn_events", []))
         if workflow.task_tree is None:
-            raise InvalidInput("流程状态无效", code="workflow_state_invalid")
+            raise InvalidInput(_("流程状态无效"), code="workflow_state_invalid")
         return workflow
     except InvalidInput:
         raise
     except (KeyError, ValueError, TypeError, AttributeError, SpiffWorkflowException) as exc:
-        raise InvalidInput("流程状态无效", code="workflow_state_invalid",
+        raise InvalidInput(_("流程状态无效"), code="workflow_state_invalid",
                            details={"definition": definition.pk, "error": str(exc)[:200]}) from exc
 
 
@@ -277,7 +278,7 @@ def _advance(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
     except (SpiffWorkflowException, ConditionError) as exc:
-        raise InvalidInput("流程无法继续：{error}".format(error=str(exc)[:200]), code="workflow_error") from exc
+        raise InvalidInput(_("流程无法继续：{error}").format(error=str(exc)[:200]), code="workflow_error") from exc
 
 
 # --- the public API -----------------------------------------------------------------------
@@ -286,7 +287,7 @@ def _advance(workflow: BpmnWorkflow) -> None:
 def start(definition: ProcessDefinition, data: dict) -> tuple[dict, list[StepInfo]]:
     """Start a case's workflow with ``data``; return its state and the ready user tasks."""
     if not definition.is_usable:
-        raise Conflict("流程定义未通过校验，不能使用", code="process_unusable")
+        raise Conflict(_("流程定义未通过校验，不能使用"), code="process_unusable")
     compiled = _compile(definition)
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=SCRIPT_ENGINE)
     initial = dict.fromkeys(compiled.condition_names)
@@ -307,10 +308,10 @@ def _find_task(workflow: BpmnWorkflow, task_id: str) -> Task:
     try:
         uuid = UUID(str(task_id))
     except ValueError as exc:
-        raise NotFound("环节不存在", code="workflow_task_not_found") from exc
+        raise NotFound(_("环节不存在"), code="workflow_task_not_found") from exc
     task = workflow.tasks.get(uuid)
     if task is None:
-        raise NotFound("环节不存在", code="workflow_task_not_found")
+        raise NotFound(_("环节不存在"), code="workflow_task_not_found")
     return task
 
 
@@ -324,14 +325,14 @@ def complete(definition: ProcessDefinition, state: dict, task_id: str, data: dic
     workflow = _load(compiled, state, definition)
     task = _find_task(workflow, task_id)
     if task.state != TaskState.READY or task.task_spec.name not in compiled.steps:
-        raise Conflict("该环节当前不可办理", code="workflow_task_not_ready",
+        raise Conflict(_("该环节当前不可办理"), code="workflow_task_not_ready",
                        details={"task_id": str(task_id), "state": TaskState.get_name(task.state)})
     if data:
         task.data.update(data)
     try:
         task.run()
     except (SpiffWorkflowException, ConditionError) as exc:
-        raise InvalidInput("流程无法继续：{error}".format(error=str(exc)[:200]), code="workflow_error") from exc
+        raise InvalidInput(_("流程无法继续：{error}").format(error=str(exc)[:200]), code="workflow_error") from exc
     _advance(workflow)
     return _dump(workflow), _ready(compiled, workflow), bool(workflow.is_completed())
 
@@ -359,12 +360,12 @@ def return_to(definition: ProcessDefinition, state: dict, task_id: str,
     workflow = _load(compiled, state, definition)
     task = _find_task(workflow, task_id)
     if task.state != TaskState.READY or task.task_spec.name not in compiled.steps:
-        raise Conflict("该环节当前不可退回", code="workflow_task_not_ready")
+        raise Conflict(_("该环节当前不可退回"), code="workflow_task_not_ready")
     candidates = _user_ancestors(compiled, task)
     if target_spec_name is not None:
         candidates = [t for t in candidates if t.task_spec.name == target_spec_name]
     if not candidates:
-        raise InvalidInput("没有可退回的前序环节", code="workflow_no_return_target",
+        raise InvalidInput(_("没有可退回的前序环节"), code="workflow_no_return_target",
                            details={"target": target_spec_name})
     target = candidates[0]
     workflow.reset_from_task_id(target.id)
