@@ -47,3 +47,9 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python bench/deadline_bench.py
 	$(BIN)/python bench/audit_bench.py
+
+## make vendor: refresh the committed front-end assets (ECharts) from npm at the version in package-lock.json.
+.PHONY: vendor
+vendor:
+	npm ci --no-audit --no-fund
+	npm run vendor

@@ -272,6 +272,8 @@ NOTIFY_OUTBOX_DIR = Path(env_str("YIWANG_OUTBOX_DIR", str(VAR_DIR / "outbox")))
 NOTIFY_SMS_GATEWAY_URL = env_optional("YIWANG_SMS_GATEWAY_URL")
 NOTIFY_SMS_GATEWAY_TOKEN = env_optional("YIWANG_SMS_GATEWAY_TOKEN")
 NOTIFY_SMS_SIGN = env_str("YIWANG_SMS_SIGN", "一网政务")
+# 12345 hotline: shared secret of the inbound-SMS gateway hook (header X-Yiwang-Token); empty = hook off.
+YIWANG_SMS_INBOUND_TOKEN = env_str("YIWANG_SMS_INBOUND_TOKEN", "")
 NOTIFY_MAX_RETRIES = env_int("YIWANG_NOTIFY_RETRIES", 3, minimum=0)
 EMAIL_HOST = env_str("YIWANG_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("YIWANG_SMTP_PORT", 25, minimum=1)
@@ -283,6 +285,8 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 # --- Site -------------------------------------------------------------------
 SITE_NAME = env_str("YIWANG_SITE_NAME", "一网 · 莒南县政务服务平台")
+# Absolute base URL printed in licence QR codes (public verification page).
+SITE_URL = env_str("YIWANG_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("yiwang.cases.urls")),
     path("licences/", include("yiwang.licences.urls")),
     path("workflow/", include("yiwang.workflow.urls")),
+    path("hotline/", include("yiwang.hotline.stats_urls")),
     path("hotline/", include("yiwang.hotline.urls")),
     path("open311/v2/", include("yiwang.hotline.open311_urls")),
     path("", include("yiwang.portal.urls")),

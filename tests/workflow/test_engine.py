@@ -162,3 +162,20 @@ def test_unusable_definition_cannot_start(make_definition):
     definition.status = ProcessStatus.INVALID
     with pytest.raises(Conflict):
         engine.start(definition, {})
+
+
+def test_state_is_the_library_format_without_spec(make_definition):
+    """Put the spec back and SpiffWorkflow's own deserializer reads our state: nothing else is missing."""
+    import copy
+
+    from SpiffWorkflow.util.task import TaskState
+
+    definition = make_definition("standard")
+    state, steps = engine.start(definition, {"amount": 2})
+    state, steps, _ = engine.complete(definition, state, steps[0].task_id, {"review_passed": True})
+    full = copy.deepcopy(state)
+    full.update(copy.deepcopy(definition.spec_json))
+    workflow = engine.SERIALIZER.deserialize_json(json.dumps(full))
+    ready = [t.task_spec.name for t in workflow.get_tasks() if t.state == TaskState.READY and t.task_spec.manual]
+    assert ready == ["review"]
+    assert workflow.data.get("amount") == 2 or workflow.task_tree.data.get("amount") == 2

@@ -21,6 +21,7 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import router as core_router
 from yiwang.core.errors import DomainError
 from yiwang.hotline.api import router as hotline_router
+from yiwang.hotline.stats import stats_router as hotline_stats_router
 from yiwang.licences.api import router as licences_router
 from yiwang.notify.api import router as notify_router
 from yiwang.org.api import router as org_router
@@ -92,5 +93,6 @@ api.add_router("/catalog/", catalog_router, tags=["catalog 事项目录"])
 api.add_router("/workflow/", workflow_router, tags=["workflow 流程"])
 api.add_router("/cases/", cases_router, tags=["cases 办件"])
 api.add_router("/licences/", licences_router, tags=["licences 电子证照"])
+api.add_router("/hotline/stats/", hotline_stats_router, tags=["hotline 12345 热线"])
 api.add_router("/hotline/", hotline_router, tags=["hotline 12345 热线"])
 api.add_router("/system/", system_router, tags=["system 系统"])

@@ -1,4 +1,23 @@
+from django.urls import path
+
+from yiwang.cases import views
+from yiwang.cases.views_handling import urlpatterns as handling_urlpatterns
 
 app_name = "cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("apply/<str:base_code>/", views.apply, name="apply"),
+    path("drafts/<int:pk>/", views.draft, name="draft"),
+    path("mine/", views.my_cases, name="my_cases"),
+    path("mine/<int:pk>/", views.my_case, name="my_case"),
+    path("mine/<int:pk>/supplement/", views.supplement_upload, name="supplement_upload"),
+    path("notices/<int:pk>/download/", views.notice_download, name="notice_download"),
+    path("query/", views.status_query, name="query"),
+    path("console/acceptance/", views.console_acceptance, name="console_acceptance"),
+    path("console/cases/<int:pk>/", views.console_case, name="console_case"),
+    path("console/cases/<int:pk>/<str:action>/", views.console_action, name="console_action"),
+    path("console/file/", views.console_file, name="console_file"),
+    path("console/filed/", views.console_filed, name="console_filed"),
+    path("console/supervision/", views.console_supervision, name="console_supervision"),
+    *handling_urlpatterns,
+]

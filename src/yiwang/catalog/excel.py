@@ -293,7 +293,8 @@ def catalog_import(*, data: bytes, actor: Any = None, position: Position | None 
                 used_codes.add(impl_code)
                 created += is_new
                 updated += not is_new
-            orphans = (set(materials_by_code) | set(fees_by_code)) - used_codes
+            listed = {str(_cell(values, "实施编码")) for _n, values in item_rows}
+            orphans = (set(materials_by_code) | set(fees_by_code)) - used_codes - listed
             for code in sorted(orphans):
                 rows = [n for n, _m in materials_by_code.get(code, [])] or [n for n, _f in fees_by_code.get(code, [])]
                 sheet = MATERIAL_SHEET if code in materials_by_code else FEE_SHEET

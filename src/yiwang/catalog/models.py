@@ -220,10 +220,6 @@ class ServiceItemVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Published and retired versions are frozen: only lifecycle fields may change."""
         if self.pk is not None:
@@ -233,6 +229,10 @@ class ServiceItemVersion(models.Model):
                 if stored in FROZEN_STATUSES:
                     raise Conflict(_("已发布的事项版本不可修改，请新建草稿版本"), details={"version": self.pk})
         super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
     def level_labels(self) -> list[str]:
         labels = dict(HandlingLevel.choices)

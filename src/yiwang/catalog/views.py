@@ -123,7 +123,7 @@ class VersionForm(forms.Form):
     process = forms.IntegerField(label=gettext_lazy("流程定义编号"), required=False, min_value=1)
 
 
-class MaterialForm_(forms.Form):
+class MaterialEntryForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("材料名称"), max_length=200)
     required = forms.BooleanField(label=gettext_lazy("必要"), required=False, initial=True)
     form = forms.ChoiceField(label=gettext_lazy("材料形式"), choices=MaterialForm.choices)
@@ -179,7 +179,7 @@ def manage_version(request: HttpRequest, base_code: str, number: int) -> HttpRes
     version = selectors.version_get_for_position(position=position, base_code=base_code, number=number)
     editable = version.status == VersionStatus.DRAFT and services.can_edit(position, version.department)
     form = VersionForm(initial=_initial(version), prefix="v")
-    material_form = MaterialForm_(prefix="m")
+    material_form = MaterialEntryForm(prefix="m")
     status = 200
     if request.method == "POST" and version.status == VersionStatus.DRAFT:  # services check permission
         action = request.POST.get("action", "")
@@ -193,7 +193,7 @@ def manage_version(request: HttpRequest, base_code: str, number: int) -> HttpRes
                     return redirect("catalog:manage_version", base_code=base_code, number=number)
                 status = 400
             elif action == "add_material":
-                material_form = MaterialForm_(request.POST, request.FILES, prefix="m")
+                material_form = MaterialEntryForm(request.POST, request.FILES, prefix="m")
                 if material_form.is_valid():
                     data = {k: v for k, v in material_form.cleaned_data.items() if k not in {"blank_form", "sample"}}
                     services.material_add(version=version, data=data, actor=request.user, position=position,

@@ -115,7 +115,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # 12345 hotline grants: the centre takes calls, dispatches and reviews; units handle.
 _HOTLINE_GRANTS: dict[str, set[str]] = {
     Role.HOTLINE_OPERATOR: {Perm.TICKET_INTAKE, Perm.TICKET_DISPATCH, Perm.TICKET_REVIEW, Perm.TICKET_VIEW,
-                            Perm.KNOWLEDGE_EDIT, Perm.KNOWLEDGE_REVIEW},
+                            Perm.KNOWLEDGE_EDIT, Perm.KNOWLEDGE_REVIEW, Perm.CLOCK_EXTEND},
     Role.WINDOW_CLERK: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},
     Role.REVIEWER: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},
     Role.APPROVER: {Perm.TICKET_HANDLE, Perm.TICKET_VIEW, Perm.KNOWLEDGE_EDIT},

@@ -11,6 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.errors import DomainError
+from yiwang.org.roles import Perm
+from yiwang.org.scope import has_perm
 from yiwang.workflow import services
 from yiwang.workflow.forms import ProcessUploadForm
 from yiwang.workflow.models import ProcessDefinition
@@ -26,10 +28,12 @@ class ProcessUploadAdminForm(forms.ModelForm):
         fields = ("name",)
 
     def clean_file(self) -> bytes:
+        from django.utils.datastructures import MultiValueDict
+
         helper = ProcessUploadForm(data={"name": self.cleaned_data.get("name") or "-"},
-                                   files={"file": self.cleaned_data["file"]})
+                                   files=MultiValueDict({"file": [self.cleaned_data["file"]]}))
         if not helper.is_valid():
-            raise forms.ValidationError(helper.errors.get("file") or _("文件无效"))
+            raise forms.ValidationError(list(helper.errors.get("file") or [_("文件无效")]))
         return helper.cleaned_data["file"]
 
 
@@ -55,6 +59,10 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
         if obj is None:
             return ("name", "file")
         return self.readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and has_perm(getattr(request, "position", None),
+                                                                Perm.PROCESS_MANAGE)
 
     def has_change_permission(self, request: HttpRequest, obj: ProcessDefinition | None = None) -> bool:
         return False

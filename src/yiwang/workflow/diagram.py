@@ -66,7 +66,10 @@ def _local(tag: object) -> tuple[str | None, str]:
 
 
 def _graph_from_xml(xml: str) -> _Graph:
-    root = parse_xml(xml)
+    try:
+        root = parse_xml(xml)
+    except ValueError:
+        return _Graph(title="", nodes=(), edges=())
     process = next(iter(root.iterfind(f"{{{BPMN_NS}}}process")), None)
     if process is None:
         return _Graph(title="", nodes=(), edges=())

@@ -132,11 +132,27 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
+def _flow_order(spec: BpmnProcessSpec) -> list[tuple[str, Any]]:
+    """Task specs breadth-first from the start, so step lists follow the process (a stored
+    spec_json may come back with its keys reordered, e.g. from PostgreSQL ``jsonb``)."""
+    seen: dict[str, Any] = {}
+    queue = [spec.start] if spec.start is not None else []
+    while queue:
+        task_spec = queue.pop(0)
+        if task_spec.name in seen:
+            continue
+        seen[task_spec.name] = task_spec
+        queue.extend(task_spec.outputs)
+    for name, task_spec in sorted(spec.task_specs.items()):
+        seen.setdefault(name, task_spec)
+    return list(seen.items())
+
+
 def _step_properties(spec: BpmnProcessSpec) -> dict[str, dict[str, Any]]:
     from yiwang.workflow.validation import ROLE_BY_LABEL
 
     steps: dict[str, dict[str, Any]] = {}
-    for name, task_spec in spec.task_specs.items():
+    for name, task_spec in _flow_order(spec):
         if type(task_spec).__name__ not in USER_TASK_CLASSES:
             continue
         props = dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
@@ -207,9 +223,29 @@ def clear_cache() -> None:
 
 
 def _dump(workflow: BpmnWorkflow) -> dict[str, Any]:
-    state = SERIALIZER.to_dict(workflow)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
+    """The library's workflow serialization (same keys), minus ``spec`` and ``subprocess_specs``.
+
+    Written out here rather than popping the keys afterwards: converting the spec on every
+    step would cost a third of the step.
+    """
+    if workflow.subprocesses:  # never for validated files; keep the library's full path
+        state = SERIALIZER.to_dict(workflow)
+        state.pop("spec", None)
+        state.pop("subprocess_specs", None)
+    else:
+        convert = _REGISTRY.convert
+        state = {
+            "data": convert(_REGISTRY.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": {str(k): convert(v) for k, v in workflow.tasks.items()},
+            "root": str(workflow.task_tree.id),
+            "subprocesses": {},
+            "bpmn_events": convert(workflow.bpmn_events),
+            "typename": _WORKFLOW_CONVERTER_NAME,
+        }
     state[STATE_VERSION_KEY] = SERIALIZER_VERSION
     return state
 

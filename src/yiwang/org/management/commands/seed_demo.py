@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from stdnum.cn import ric, uscc
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             departments = self._departments(county)
             self._halls(county, departments)
             users = self._people(county, departments)
+            call_command("seed_catalog")
             audit_record(action="demo.seed", object_type="system", object_id="seed_demo",
                          after={"divisions": Division.objects.count(), "departments": Department.objects.count(),
                                 "users": len(users)})
