@@ -35,6 +35,7 @@ def test_accept_issues_notice_starts_clocks_and_workflow(item, applicant, clerk_
     assert handling.start_date == date(2026, 9, 30)
     notice = CaseNotice.objects.get(case=case, kind=NoticeKind.ACCEPT)
     assert notice.number and notice.context["promised_limit"] == 10
+    assert notice.file and len(notice.sha256) == 64  # signed PDF from licences.notices
     steps = list(CaseStep.objects.filter(case=case).order_by("sequence"))
     assert steps[0].step_kind == "accept" and steps[0].status == StepStatus.COMPLETED
     assert steps[0].completed_by == clerk_a

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tests.cases.factories import make_item
-from tests.cases.test_handling_helpers import make_case, only_open, open_steps, pos, staff, standard_item  # noqa: F401
+from tests.cases.test_handling_helpers import make_case, make_staff, only_open, open_steps, pos
 from yiwang.calendar.engine import add_workdays, workdays_between
 from yiwang.calendar.selectors import clock_for_object
 from yiwang.cases import handling
@@ -15,6 +15,16 @@ from yiwang.cases.models import CaseNotice, CaseStatus
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(county):
+    return make_staff(county)
+
+
+@pytest.fixture
+def standard_item(county):
+    return make_item(name="食品经营许可", department=county.civil_affairs, promised=10, statutory=20)
 
 START = date(2026, 2, 2)  # a Monday, two weeks before the 2026 Spring Festival (15–23 Feb)
 

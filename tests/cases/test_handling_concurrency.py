@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from tests.cases.test_handling_helpers import make_case, make_staff, only_open, pos
 from tests.cases.factories import make_item
+from tests.cases.test_handling_helpers import make_case, make_staff, only_open, pos
 from yiwang.cases import handling
 from yiwang.cases.models import CaseStep, StepStatus
 from yiwang.core.errors import Conflict

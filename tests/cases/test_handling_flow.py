@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.factories import make_item
-from tests.cases.test_handling_helpers import make_case, only_open, open_steps, pos, staff, standard_item  # noqa: F401
+from tests.cases.test_handling_helpers import make_case, make_staff, only_open, open_steps, pos
 from yiwang.calendar.selectors import clock_for_object
 from yiwang.cases import handling
 from yiwang.cases.models import CaseNotice, CaseStatus, Decision, StepStatus
@@ -13,6 +13,16 @@ from yiwang.core.audit import AuditEvent  # type: ignore[attr-defined]
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(county):
+    return make_staff(county)
+
+
+@pytest.fixture
+def standard_item(county):
+    return make_item(name="食品经营许可", department=county.civil_affairs, promised=10, statutory=20)
 
 
 def _case(county, version, applicant=None, **kw):
@@ -280,15 +290,28 @@ def test_township_steps_are_invisible_to_township_b(county, staff, clerk_a, cler
     handling.step_claim(step=complete, actor=clerk_a, position=pos(clerk_a))
 
 
-def test_licence_items_call_the_licence_service(county, staff, monkeypatch):
-    version = make_item(name="食品经营许可", department=county.civil_affairs)
+def test_accepted_case_end_to_end_with_licence(county, staff, clerk_a, applicant, django_capture_on_commit_callbacks):
+    """Through the cases-core acceptance (which calls steps_sync) to a granted licence and 办结."""
+    from tests.cases.factories import make_accepted_case
+    from yiwang.licences.models import Licence
+
+    version = make_item(name="食品经营许可", department=county.civil_affairs, levels=["township"])
     type(version).objects.filter(pk=version.pk).update(result_type="licence")
     version.refresh_from_db()
-    case = _case(county, version)
-    calls = []
-    import yiwang.cases.handling as module
-    monkeypatch.setattr(module, "_issue_licence", lambda c, actor, position: calls.append((c.pk, actor, position)))
-    handling.step_complete(step=only_open(case), opinion="同意", actor=staff.reviewer, position=pos(staff.reviewer))
-    handling.step_complete(step=only_open(case), opinion="同意", decision="grant", actor=staff.approver,
-                           position=pos(staff.approver))
-    assert calls == [(case.pk, staff.approver, pos(staff.approver))]
+    case = make_accepted_case(clerk=clerk_a, version=version, applicant=applicant)
+    review = only_open(case)
+    assert review.step_kind == "review" and review.department == county.civil_affairs_a
+    handling.step_complete(step=review, opinion="同意", actor=staff.township_reviewer,
+                           position=pos(staff.township_reviewer))
+    with django_capture_on_commit_callbacks(execute=True):
+        handling.step_complete(step=only_open(case), opinion="同意", decision="grant",
+                               actor=staff.township_approver, position=pos(staff.township_approver))
+    licence = Licence.objects.get(case=case)
+    notice = CaseNotice.objects.get(case=case, kind="grant")
+    assert notice.context["licence_number"] == licence.number
+    from yiwang.notify.models import Message
+    assert Message.objects.filter(recipient=applicant, channel="sms").exists()
+    handling.step_complete(step=only_open(case), opinion="已送达", actor=clerk_a, position=pos(clerk_a))
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED
+    assert handling.case_time_clocks(case) == []  # promised and statutory clocks both stopped

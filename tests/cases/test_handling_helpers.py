@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
-from tests.cases.factories import make_item
 from tests.conftest import make_position, make_user
 
 
@@ -110,13 +108,3 @@ def only_open(case: Any, kind: str | None = None) -> Any:
     steps = [s for s in open_steps(case) if kind is None or s.step_kind == kind]
     assert len(steps) == 1, [(s.name, s.step_kind, s.status) for s in open_steps(case)]
     return steps[0]
-
-
-@pytest.fixture
-def staff(county: Any) -> Staff:
-    return make_staff(county)
-
-
-@pytest.fixture
-def standard_item(county: Any) -> Any:
-    return make_item(name="食品经营许可", department=county.civil_affairs, promised=10, statutory=20)

@@ -10,13 +10,23 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from tests.cases.factories import make_item
-from tests.cases.test_handling_helpers import make_case, only_open, pos, staff, standard_item  # noqa: F401
+from tests.cases.test_handling_helpers import make_case, make_staff, only_open, pos
 from tests.conftest import login
 from yiwang.cases import handling
 from yiwang.cases.models import CaseMaterial, StepStatus
 from yiwang.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(county):
+    return make_staff(county)
+
+
+@pytest.fixture
+def standard_item(county):
+    return make_item(name="食品经营许可", department=county.civil_affairs, promised=10, statutory=20)
 
 API = "/api/v1/cases/handling"
 

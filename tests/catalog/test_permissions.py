@@ -124,3 +124,22 @@ def test_console_pages_respect_scope(client, civil_item, reviewer_bureau, review
                                                                "fee_amount": "5", "fee_basis": ""})
     assert saved.status_code == 400
     assert civil_item.item.versions.get(number=2).fee_items.count() == 0
+
+
+def test_console_edit_submit_publish(client, civil_item, reviewer_civil, admin_user):
+    login(client, reviewer_civil)
+    client.post("/services/manage/010010001000/draft/")
+    page = client.get("/services/manage/010010001000/v2/")
+    assert page.status_code == 200 and 'name="v-name"' in page.content.decode()
+    form = {"action": "save", "v-name": "食品经营许可（控制台）", "v-item_type": "licensing", "v-legal_basis": "依据",
+            "v-levels": ["county", "township"], "v-service_targets": ["enterprise"], "v-statutory_limit": "20",
+            "v-statutory_unit": "workdays", "v-promised_limit": "8", "v-promised_unit": "workdays",
+            "v-onsite_visits": "1", "v-online_depth": "4", "v-process": str(civil_item.process_id)}
+    assert client.post("/services/manage/010010001000/v2/", form).status_code == 302
+    assert client.post("/services/manage/010010001000/v2/", {"action": "submit"}).status_code == 302
+    assert client.post("/services/manage/010010001000/v2/", {"action": "publish"}).status_code == 403
+    login(client, admin_user)
+    assert client.post("/services/manage/010010001000/v2/", {"action": "publish", "note": "同意"}).status_code == 302
+    civil_item.item.refresh_from_db()
+    assert civil_item.item.published_version.name == "食品经营许可（控制台）"
+    assert civil_item.item.published_version.levels == ["county", "township"]

@@ -1,8 +1,8 @@
 import pytest
 
+from tests.catalog.conftest import FOOD_FIELDS, position_of
 from yiwang.catalog import selectors, services
 from yiwang.catalog.models import Theme
-from tests.catalog.conftest import FOOD_FIELDS, position_of
 
 
 @pytest.fixture
@@ -84,6 +84,8 @@ def test_guide_page_shows_every_section(client, catalogue):
         assert f">{heading}</h2>" in body, heading
     assert "食品经营许可申请书" in body and "营业执照" in body
     assert "法定办结时限：20 个工作日" in body and "承诺办结时限：10 个工作日" in body
+    assert "<svg" in body  # the process diagram (workflow_tags)
+    assert "<li>受理</li>" in body or "受理" in body
     assert 'href="/cases/apply/010010001000/"' in body
     assert 'href="/services/010010001000/guide.pdf"' in body
     assert client.get("/services/010010004000/").status_code == 404  # a draft-only item

@@ -26,7 +26,7 @@ from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
 from yiwang.cases import selectors, services
 from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
-from yiwang.cases.models import Case, CaseStatus
+from yiwang.cases.models import Case
 from yiwang.catalog.models import ServiceItem
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import Division, Position

@@ -124,9 +124,9 @@ def _step_out(step: CaseStep) -> dict[str, Any]:
     return {
         "id": step.pk, "case_id": case.pk, "case_number": case.number or "", "item": case.version.name,
         "name": step.name, "step_kind": step.step_kind, "role": step.role, "status": step.status,
-        "department": step.department.name if step.department_id else None, "division": step.division.name,
+        "department": step.department.name if step.department else None, "division": step.division.name,
         "parent_id": step.parent_id,
-        "assignee": (step.assignee.display_name if step.assignee_id else None),
+        "assignee": step.assignee.display_name if step.assignee else None,
         "created_at": step.created_at, "clock": _clock(handling.step_clock(step)),
         "case_clock": _clock(handling.handling_clock(case)), "lock_version": case.lock_version,
     }

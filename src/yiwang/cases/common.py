@@ -193,26 +193,18 @@ def notice_issue(*, case: Case, kind: str, context: dict[str, Any], actor: Any, 
 
 
 def render_notice_file(notice: CaseNotice) -> bool:
-    """Attach the PDF (and its SHA-256) when the licences app's renderer exists; never fails the action."""
+    """Attach the signed PDF and its SHA-256 with ``licences.notices.notice_attach_pdf`` (audited);
+    a rendering failure never undoes the action (the notice row is the legal record; re-render later)."""
     try:
-        from yiwang.licences.notices import notice_render  # type: ignore[import-not-found]
+        from yiwang.licences.notices import notice_attach_pdf
     except ImportError:
         return False
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
     try:
-        data = notice_render(notice)
-    except Exception:  # noqa: BLE001 - the notice row is the legal record; the PDF can be re-rendered
+        with transaction.atomic():
+            notice_attach_pdf(notice=notice)
+    except Exception:  # noqa: BLE001
         logger.warning("notice PDF rendering failed for notice %s", notice.pk, exc_info=True)
         return False
-    if not data:
-        return False
-    if not notice.file:
-        notice.file.save(f"{notice.kind}-{notice.pk}.pdf", ContentFile(data), save=False)
-        notice.sha256 = hashlib.sha256(data).hexdigest()
-        notice.save(update_fields=["file", "sha256"])
     return True
 
 

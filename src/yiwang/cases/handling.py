@@ -36,7 +36,7 @@ from yiwang.cases.models import (
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import Department, Division, DivisionLevel, Position
-from yiwang.org.roles import DEPARTMENTAL_ROLES, Perm, Role
+from yiwang.org.roles import DEPARTMENTAL_ROLES, ROLE_PERMISSIONS, Perm, Role
 from yiwang.org.scope import has_perm
 from yiwang.workflow import engine
 from yiwang.workflow.engine import StepInfo
@@ -159,6 +159,13 @@ def handling_clock(case: Case) -> Clock | None:
     return rest[-1] if rest else None
 
 
+def case_time_clocks(case: Case) -> list[Clock]:
+    """The case's running time limits other than acceptance: the promised (handling) and the
+    statutory limit. Special procedures, extensions and 办结 apply to all of them."""
+    return [c for c in clock_selectors.clock_list_for_object(case)
+            if c.stopped_at is None and "accept" not in c.purpose]
+
+
 def _next_sequence(case: Case) -> int:
     last = CaseStep.objects.filter(case=case).order_by("-sequence").values_list("sequence", flat=True).first()
     return (last or 0) + 1
@@ -276,7 +283,7 @@ def positions_for_step(step: CaseStep) -> QuerySet[Position]:
         return Position.objects.filter(pk=step.assignee_position_id, is_active=True).select_related("user")
     qs = Position.objects.filter(role=step.role, is_active=True).select_related("user", "division")
     if step.role in DEPARTMENTAL_ROLES:
-        qs = qs.filter(department_id=step.department_id)
+        qs = qs.filter(department_id=step.department_id)  # type: ignore[misc]
     prefixes = [step.division.path[:i + 1] for i, ch in enumerate(step.division.path) if ch == "/" and i > 0]
     return qs.filter(division__path__in=prefixes)
 
@@ -580,7 +587,7 @@ def step_countersign(*, step: CaseStep, role: str, department: Department | None
         raise InvalidInput(_("请填写加签事由"), code="reason_required", details={"field": "reason"})
     if step.parent_id is not None:
         raise InvalidInput(_("加签环节不能再加签"), code="countersign_nested")
-    if role not in Role.values or not has_perm(_RoleProbe(role), Perm.CASE_HANDLE):
+    if role not in Role.values or Perm.CASE_HANDLE not in ROLE_PERMISSIONS.get(role, frozenset()):
         raise InvalidInput(_("加签角色必须是具有审查权限的工作人员"), code="countersign_role",
                            details={"field": "role"})
     if role in DEPARTMENTAL_ROLES and department is None:
@@ -615,15 +622,6 @@ def step_countersign(*, step: CaseStep, role: str, department: Department | None
         _bump(case)
         _on_commit(lambda: _notify_staff(child))
     return child
-
-
-class _RoleProbe:
-    """A stand-in position to ask what a role may do."""
-
-    is_active = True
-
-    def __init__(self, role: str):
-        self.role = role
 
 
 def step_transfer(*, step: CaseStep, to_position: Position, actor: Any, position: Position | None,
@@ -694,8 +692,9 @@ def _needs_licence(case: Case) -> bool:
 
 
 def _issue_licence(case: Case, *, actor: Any, position: Any) -> Any:
+    licence_services: Any
     try:
-        from yiwang.licences import services as licence_services  # type: ignore[attr-defined]
+        from yiwang.licences import services as licence_services
     except ImportError:
         licence_services = None
     issue = getattr(licence_services, "licence_issue", None)
@@ -715,14 +714,16 @@ def _decide(case: Case, *, decision: str, reasons: str, actor: Any, position: An
     case.status = CaseStatus.GRANTED if decision == Decision.GRANT else CaseStatus.DENIED
     case.save(update_fields=["decision", "decision_reason", "decided_at", "status"])
     kind = NoticeKind.GRANT if decision == Decision.GRANT else NoticeKind.DENY
-    context: dict[str, Any] = {"decision": decision, "reasons": reasons, "decided_on": timezone.localdate(),
-                               "rights": rights_statement(case), "review_days": REVIEW_DAYS,
+    context: dict[str, Any] = {"decision": decision, "reason": reasons, "reasons": reasons,
+                               "decided_on": timezone.localdate(), "rights": rights_statement(case),
+                               "review_body": f"{_county_name(case)}人民政府", "review_days": REVIEW_DAYS,
                                "litigation_months": LITIGATION_MONTHS}
     if decision == Decision.GRANT:
         context["result_name"] = case.version.result_name
+        if _needs_licence(case):  # 准予 with a licence: issue it first, the 决定书 cites its number
+            licence = _issue_licence(case, actor=actor, position=position)
+            context["licence_number"] = getattr(licence, "number", "")
     notice = _notice_issue(case, kind, context, actor=actor)
-    if decision == Decision.GRANT and _needs_licence(case):
-        _issue_licence(case, actor=actor, position=position)
     audit_record(action="case.decide", actor=actor, position=position, obj=case, before=before,
                  after={**_case_dict(case), "reasons": reasons, "notice": notice.number})
     label = _("准予许可") if decision == Decision.GRANT else _("不予许可")
@@ -737,8 +738,7 @@ def _finish(case: Case, *, actor: Any, position: Any) -> None:
     case.status = CaseStatus.COMPLETED
     case.completed_at = timezone.now()
     case.save(update_fields=["status", "completed_at"])
-    clock = handling_clock(case)
-    if clock is not None and clock.stopped_at is None:
+    for clock in case_time_clocks(case):
         clock_services.clock_stop(clock=clock, actor=actor, position=position)
     _cancel_open_steps(case, keep_task_ids=(), actor=actor, position=position)
     audit_record(action="case.complete", actor=actor, position=position, obj=case, before=before,
@@ -794,10 +794,12 @@ def case_special_procedure_start(*, case: Case, kind: str, reason: str, expected
         if locked.status != CaseStatus.IN_PROGRESS:
             raise Conflict(_("只有办理中的办件可以启动特别程序"), code="case_not_in_progress",
                            details={"status": locked.status})
-        clock = _require_handling_clock(locked)
+        _require_handling_clock(locked)
         before = _case_dict(locked)
-        clock_services.clock_suspend(clock=clock, kind=kind, reason=reason, start=today, actor=actor,
-                                     position=position, today=today)
+        for clock in case_time_clocks(locked):
+            if not clock.suspensions.filter(end__isnull=True).exists():
+                clock_services.clock_suspend(clock=clock, kind=kind, reason=reason, start=today, actor=actor,
+                                             position=position, today=today)
         for step_clock_ in _open_step_clocks(locked):
             if not step_clock_.suspensions.filter(end__isnull=True).exists():
                 clock_services.clock_suspend(clock=step_clock_, kind=kind, reason=reason, start=today, actor=actor,
@@ -833,10 +835,10 @@ def case_special_procedure_end(*, case: Case, actor: Any, position: Position | N
         locked, _step = _lock(case)
         if locked.status != CaseStatus.SUSPENDED:
             raise Conflict(_("办件不在特别程序中"), code="case_not_suspended", details={"status": locked.status})
-        clock = handling_clock(locked)
         before = _case_dict(locked)
-        if clock is not None and clock.suspensions.filter(end__isnull=True).exists():
-            clock_services.clock_resume(clock=clock, end=today, actor=actor, position=position, today=today)
+        for clock in case_time_clocks(locked):
+            if clock.suspensions.filter(end__isnull=True).exists():
+                clock_services.clock_resume(clock=clock, end=today, actor=actor, position=position, today=today)
         for step_clock_ in _open_step_clocks(locked):
             if step_clock_.suspensions.filter(end__isnull=True).exists():
                 clock_services.clock_resume(clock=step_clock_, end=today, actor=actor, position=position,
@@ -882,8 +884,9 @@ def case_extend(*, case: Case, days: int, reason: str, actor: Any, position: Pos
             raise Conflict(_("办件当前状态不能延期"), code="case_not_in_progress", details={"status": locked.status})
         clock = _require_handling_clock(locked)
         before = _case_dict(locked)
-        clock_services.clock_extend(clock=clock, days=days, reason=reason, approver=actor, position=position,
-                                    max_days=max_days, today=today)
+        for each in case_time_clocks(locked):  # the promised and the statutory limit move together
+            clock_services.clock_extend(clock=each, days=days, reason=reason, approver=actor, position=position,
+                                        max_days=max_days, today=today)
         clock.refresh_from_db()
         notice = _notice_issue(locked, NoticeKind.EXTENSION, {
             "days": days, "reason": reason, "new_due_date": clock.due_date, "max_days": max_days,
@@ -930,7 +933,7 @@ def clock_view(clock: Clock | None, *, today: date | None = None) -> dict[str, A
             "stopped": clock.stopped_at is not None, "start_date": clock.start_date}
 
 
-_STATUS_LABELS: dict[str, str] = {}
+_STATUS_LABELS: dict[str, Any] = {}
 
 
 def _init_labels() -> None:

@@ -60,6 +60,9 @@ class CaseNumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="case_number_sequence_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}/{self.year}: {self.last}"
+
 
 class Case(models.Model):
     number = models.CharField(_("办件编号"), max_length=32, unique=True, null=True, blank=True)
@@ -205,6 +208,9 @@ class CaseMaterial(models.Model):
         verbose_name_plural = _("申请材料")
         ordering = ["case_id", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.original_name})"
+
 
 class SupplementNotice(models.Model):
     """补正材料通知书: one notice listing everything missing (一次性告知)."""
@@ -226,6 +232,9 @@ class SupplementNotice(models.Model):
         verbose_name = _("补正通知")
         verbose_name_plural = _("补正通知")
         constraints = [models.UniqueConstraint(fields=["case", "sequence"], name="supplement_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · 补正 #{self.sequence}"
 
 
 class NoticeKind(models.TextChoices):
@@ -257,6 +266,9 @@ class CaseNotice(models.Model):
         verbose_name_plural = _("文书")
         ordering = ["case_id", "issued_at"]
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class CaseEvent(models.Model):
     """The case's public timeline (办理进度), shown to the applicant."""
@@ -271,6 +283,9 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["case_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.title}"
 
 
 class Payment(models.Model):
@@ -292,3 +307,6 @@ class Payment(models.Model):
             models.UniqueConstraint(fields=["backend", "receipt_no"], name="payment_receipt_unique",
                                     condition=~Q(receipt_no="")),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.amount} ({self.receipt_no})"

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -55,7 +56,7 @@ def _transfer_targets(step: CaseStep, position: Position) -> list[Position]:
     candidates = Position.objects.filter(role=step.role, is_active=True, user__is_active=True).exclude(
         pk=position.pk).select_related("user", "division", "department")
     if step.role in DEPARTMENTAL_ROLES:
-        candidates = candidates.filter(department_id=step.department_id)
+        candidates = candidates.filter(department_id=step.department_id)  # type: ignore[misc]
     probe = CaseStep(role=step.role, division=step.division, department_id=step.department_id,
                      status=StepStatus.READY)
     return [p for p in candidates[:200] if handling.step_in_scope(probe, p)]
@@ -200,7 +201,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_GET
 @staff_required
-def material_download(request: HttpRequest, pk: int) -> HttpResponse:
+def material_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     material = handling.material_open(material_id=pk, actor=request.user, position=_position(request))
     try:
         handle = material.file.open("rb")

@@ -22,8 +22,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
-    fields = ["order", "name", "required", "form", "source", "copies", "can_share"]
-    readonly_fields = fields
+    fields = ("order", "name", "required", "form", "source", "copies", "can_share")
+    readonly_fields = ("order", "name", "required", "form", "source", "copies", "can_share")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -33,8 +33,8 @@ class MaterialInline(admin.TabularInline):
 class FeeInline(admin.TabularInline):
     model = FeeItem
     extra = 0
-    fields = ["name", "amount", "unit", "basis", "reducible"]
-    readonly_fields = fields
+    fields = ("name", "amount", "unit", "basis", "reducible")
+    readonly_fields = ("name", "amount", "unit", "basis", "reducible")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -348,9 +348,9 @@ def _import_item(values: dict[str, Any], materials: dict[str, list], fees: dict[
                                            actor=actor, position=position, system=system)
             is_new = True
         else:
-            version = item.versions.filter(status__in=OPEN_STATUSES).first()
-            if version is None:
-                version = services.version_draft_from(item=item, actor=actor, position=position, system=system)
+            open_version = item.versions.filter(status__in=OPEN_STATUSES).first()
+            version = open_version or services.version_draft_from(item=item, actor=actor, position=position,
+                                                                  system=system)
             if version.status != VersionStatus.DRAFT:
                 raise InvalidInput(_("该事项有待审核的版本，审核完成前不能导入修改"),
                                    details={"fields": {"base_code": base_code}})

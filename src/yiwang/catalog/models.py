@@ -227,7 +227,7 @@ class ServiceItemVersion(models.Model):
             if update_fields is None or not set(update_fields) <= LIFECYCLE_FIELDS:
                 stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
                 if stored in FROZEN_STATUSES:
-                    raise Conflict(_("已发布的事项版本不可修改，请新建草稿版本"), details={"version": self.pk})
+                    raise Conflict(str(_("已发布的事项版本不可修改，请新建草稿版本")), details={"version": self.pk})
         super().save(*args, **kwargs)
 
     @property
@@ -245,7 +245,7 @@ class ServiceItemVersion(models.Model):
 
 def _check_open(version: ServiceItemVersion | None) -> None:
     if version is not None and version.status not in OPEN_STATUSES:
-        raise Conflict(_("已发布的事项版本不可修改，请新建草稿版本"), details={"version": version.pk})
+        raise Conflict(str(_("已发布的事项版本不可修改，请新建草稿版本")), details={"version": version.pk})
 
 
 class Material(models.Model):

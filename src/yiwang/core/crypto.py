@@ -138,7 +138,7 @@ def sm2_sign(message: bytes) -> str:
     private = _sm2_private()
     signer = gmalg.SM2(sk=private, uid=SM2_UID, pk=_public_for(private))
     r, s = signer.sign(message)
-    return r.hex() + s.hex()
+    return r.rjust(32, b"\x00").hex() + s.rjust(32, b"\x00").hex()  # fixed width: verify splits in half
 
 
 def sm2_verify(message: bytes, signature_hex: str, public_key_hex: str) -> bool:

@@ -461,8 +461,9 @@ def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def requests_queryset(params: Any) -> QuerySet[Ticket]:
-    """The tickets a GET ``requests`` call returns (already limited to 1000, newest first)."""
+def requests_queryset(params: Any) -> QuerySet:
+    """The tickets a GET ``requests`` call returns, as :data:`REQUEST_FIELDS` values (at most 1000,
+    newest first)."""
     qs = Ticket.objects.all()
     ids = _csv(params.get("service_request_id"))
     if ids:
@@ -474,7 +475,8 @@ def requests_queryset(params: Any) -> QuerySet[Ticket]:
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
         codes = _csv(params.get("service_code"))
         if codes:
-            qs = qs.filter(Q(matter_type__code__in=codes) | Q(matter_type__isnull=True, service_code__in=codes))
+            matter_ids = list(MatterType.objects.filter(code__in=codes).values_list("pk", flat=True))
+            qs = qs.filter(Q(matter_type_id__in=matter_ids) | Q(matter_type__isnull=True, service_code__in=codes))
         statuses = {s.lower() for s in _csv(params.get("status"))}
         if statuses - {"open", "closed"}:
             raise Open311Error(400, "status must be open, closed or both (comma-delimited)")
@@ -486,37 +488,49 @@ def requests_queryset(params: Any) -> QuerySet[Ticket]:
         TicketEvent.objects.filter(ticket=OuterRef("pk"), public=True).exclude(text="").order_by("-at", "-id")
     )
     return (
-        qs.select_related("matter_type", "lead_unit", "division")
-        .annotate(status_note=Subquery(latest_note.values("text")[:1]))
-        .order_by("-created_at", "-id")[:MAX_REQUESTS]
+        qs.annotate(status_note=Subquery(latest_note.values("text")[:1]))
+        .order_by("-created_at", "-id")
+        .values(*REQUEST_FIELDS)[:MAX_REQUESTS]
     )
 
 
-def request_dict(ticket: Ticket) -> dict[str, Any]:
-    """One service request as the spec's fields; personal data only with publication consent."""
-    public = ticket.publish_consent
-    matter = ticket.matter_type
-    division_name = ticket.division.name if ticket.division_id and ticket.division else ""
-    note = getattr(ticket, "status_note", None)
-    if ticket.status == TicketStatus.DIVERTED and ticket.diversion_message:
-        note = ticket.diversion_message
+# Columns read for a service request (plain values: no model instances for up to 1000 rows).
+REQUEST_FIELDS = (
+    "number", "status", "content", "publish_consent", "address", "latitude", "longitude", "created_at",
+    "updated_at", "expected_at", "service_code", "diversion_message", "matter_type__code", "matter_type__name",
+    "lead_unit__name", "division__name", "status_note",
+)
+
+
+def request_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """One service request (a row of :data:`REQUEST_FIELDS`) as the spec's fields; personal data
+    only with publication consent."""
+    public = row["publish_consent"]
+    note = row["status_note"]
+    if row["status"] == TicketStatus.DIVERTED and row["diversion_message"]:
+        note = row["diversion_message"]
+    tz = timezone.get_current_timezone()
+
+    def stamp(value: datetime | None) -> str | None:
+        return value.astimezone(tz).isoformat(timespec="seconds") if value is not None else None
+
     return {
-        "service_request_id": ticket.number,
-        "status": "closed" if ticket.status in CLOSED_STATUSES else "open",
+        "service_request_id": row["number"],
+        "status": "closed" if row["status"] in CLOSED_STATUSES else "open",
         "status_notes": mask_text(note) if note else None,
-        "service_name": matter.name if matter else ticket.service_code or None,
-        "service_code": matter.code if matter else ticket.service_code or None,
-        "description": mask_text(ticket.content) if public else None,
-        "agency_responsible": ticket.lead_unit.name if ticket.lead_unit_id and ticket.lead_unit else None,
+        "service_name": row["matter_type__name"] or row["service_code"] or None,
+        "service_code": row["matter_type__code"] or row["service_code"] or None,
+        "description": mask_text(row["content"]) if public else None,
+        "agency_responsible": row["lead_unit__name"],
         "service_notice": None,
-        "requested_datetime": w3c(ticket.created_at),
-        "updated_datetime": w3c(ticket.updated_at),
-        "expected_datetime": w3c(ticket.expected_at),
-        "address": (mask_text(ticket.address) if public and ticket.address else division_name) or None,
+        "requested_datetime": stamp(row["created_at"]),
+        "updated_datetime": stamp(row["updated_at"]),
+        "expected_datetime": stamp(row["expected_at"]),
+        "address": (mask_text(row["address"]) if public and row["address"] else row["division__name"]) or None,
         "address_id": None,
         "zipcode": None,
-        "lat": float(ticket.latitude) if public and ticket.latitude is not None else None,
-        "long": float(ticket.longitude) if public and ticket.longitude is not None else None,
+        "lat": float(row["latitude"]) if public and row["latitude"] is not None else None,
+        "long": float(row["longitude"]) if public and row["longitude"] is not None else None,
         "media_url": None,
     }
 

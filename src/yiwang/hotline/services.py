@@ -350,6 +350,8 @@ def ticket_close_on_spot(*, ticket: Ticket, answer: str, article: KnowledgeArtic
                          position: Position) -> Ticket:
     """直接办结: the operator answers a consultation from the knowledge base during the call."""
     require_centre(position, Perm.TICKET_INTAKE)
+    if article is not None:
+        article = KnowledgeArticle.objects.get(pk=article.pk)
     answer = _text(answer or (article.answer if article else ""), "answer")
     if article is not None and (article.status != KnowledgeStatus.PUBLISHED or
                                 (article.expires_on and article.expires_on < timezone.localdate())):

@@ -234,28 +234,23 @@ def by_division(rng: StatsRange, *, now: datetime | None = None) -> list[dict[st
 
 def by_unit(rng: StatsRange, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per lead unit (主办单位): volume, rates and returns (退单) counted per unit."""
-    rows = _grouped(rng, "lead_unit_id", now or timezone.now())
     from yiwang.org.models import Department
 
-    names = dict(Department.objects.filter(id__in=[r["lead_unit_id"] for r in rows if r["lead_unit_id"]])
-                 .values_list("id", "name"))
+    now = now or timezone.now()
+    rows = {row.pop("lead_unit_id"): row for row in _grouped(rng, "lead_unit_id", now)}
+    rows.pop(None, None)
     returns = dict(
-        Assignment.objects.filter(
-            ticket__in=tickets_in_range(rng), returned_at__isnull=False,
-        ).order_by().values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n")
+        Assignment.objects.filter(ticket__in=tickets_in_range(rng), returned_at__isnull=False)
+        .order_by().values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n")
     )
+    empty = dict.fromkeys(_metric_aggregates(now), 0)
+    names = dict(Department.objects.filter(id__in=set(rows) | set(returns)).values_list("id", "name"))
     result = []
-    for row in rows:
-        unit_id = row.pop("lead_unit_id")
-        if unit_id is None:
-            continue
+    for unit_id in set(rows) | set(returns):
+        row = rows.get(unit_id) or _with_rates(dict(empty))  # a unit that returned everything it got
         row.update(unit_id=unit_id, label=names.get(unit_id, ""), returns=returns.get(unit_id, 0))
         result.append(row)
-    for unit_id, n in returns.items():  # units that returned everything they were given
-        if unit_id not in {r["unit_id"] for r in result}:
-            result.append(_with_rates({"unit_id": unit_id, "label": names.get(unit_id, ""), "returns": n,
-                                       **dict.fromkeys(_metric_aggregates(timezone.now()), 0)}))
-    return result
+    return sorted(result, key=lambda r: (-r["total"], -r["returns"], r["label"]))
 
 
 def trend(rng: StatsRange, *, period: str = "week", now: datetime | None = None) -> list[dict[str, Any]]:

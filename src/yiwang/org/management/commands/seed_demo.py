@@ -59,6 +59,8 @@ class Command(BaseCommand):
             f"Demo county ready: {Division.objects.count()} divisions, {Department.objects.count()} departments, "
             f"{ServiceHall.objects.count()} halls, {Window.objects.count()} windows, {len(users)} demo accounts."
         ))
+        call_command("seed_hotline")
+        call_command("seed_cases_demo")
 
     # --- divisions -----------------------------------------------------------
     def _division(self, code: str, name: str, parent: Division | None) -> Division:
