@@ -213,3 +213,23 @@ def test_agent_station_page(client, village_item, agent):
     assert choose.status_code == 200 and village_item.name in choose.content.decode()
     form = client.get(f"/cases/console/file/?item={village_item.item.base_code}")
     assert form.status_code == 200 and "applicant_id_number" in form.content.decode()
+
+
+def test_notice_download_and_supervision_page(client, item, applicant, other_applicant, clerk_a, supervisor):
+    from yiwang.cases import services
+
+    case = make_accepted_case(clerk=clerk_a, version=item, applicant=applicant)
+    notice = case.notices.get()
+    login(client, applicant)
+    response = client.get(f"/cases/notices/{notice.pk}/download/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+    client.logout()
+    login(client, other_applicant)
+    assert client.get(f"/cases/notices/{notice.pk}/download/").status_code == 404
+    deemed = make_submitted_case(version=item, applicant=applicant, received_on=date(2026, 9, 29))
+    services.cases_deem_accepted(today=date(2026, 10, 13))
+    client.logout()
+    login(client, supervisor)
+    page = client.get("/cases/console/supervision/")
+    assert page.status_code == 200 and deemed.number in page.content.decode()
+    assert case.number not in page.content.decode()

@@ -373,3 +373,9 @@ def test_service_request_updates_extension(client, tickets, hl):
     assert root.tag == "service_request_updates"
     assert root.find("request_update/update_id") is not None
     assert_error(client.get(f"{BASE}/servicerequestupdates.json", {"end_date": "bad"}), 400)
+
+
+def test_xml_survives_control_characters_in_citizen_text(client, hl, api_key):
+    body = _json(post(client, **good_request(api_key, description="路灯\x01坏了\x0b，请修理")))
+    root = _xml(client.get(f"{BASE}/requests/{body[0]['service_request_id']}.xml"))
+    assert root.find("request/description").text == "路灯坏了，请修理"

@@ -138,7 +138,7 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
         agent = todo.step_kind == "agent_collect"
         done_by = case.filed_by if agent and case.filed_by_id else actor
         done_position = case.filed_by_position if agent and case.filed_by_position_id else position
-        division = (case.filed_by_position.division if agent and case.filed_by_position_id
+        division = (case.filed_by_position.division if agent and case.filed_by_position is not None
                     else case.division)
         CaseStep.objects.create(
             case=case, task_id=todo.task_id, spec_name=todo.spec_name, name=todo.name[:100],
@@ -326,7 +326,7 @@ def _clean_items(case: Case, items: list[dict[str, Any]]) -> list[dict[str, Any]
     seen: set[Any] = set()
     for index, raw in enumerate(items):
         material_id = raw.get("material_id")
-        material = materials.get(int(material_id)) if str(material_id or "").isdigit() else None
+        material = materials.get(int(str(material_id))) if str(material_id or "").isdigit() else None
         if material_id not in (None, "") and material is None:
             errors[f"items.{index}"] = _("材料不存在")
             continue

@@ -284,8 +284,9 @@ def case_draft_save(
         if channel != Channel.ONLINE:
             draft.filed_by = actor
             draft.filed_by_position = filer_position
-            if division is not None or channel == Channel.AGENT:
-                draft.form_data["filing_division"] = _filing_division(channel, filer_position, division, version).code
+            filed_at = _filing_division(channel, filer_position, division, version)
+            if filed_at is not None and (division is not None or channel == Channel.AGENT):
+                draft.form_data["filing_division"] = filed_at.code
         _apply_applicant(draft, info)
         try:
             with transaction.atomic():
@@ -355,7 +356,8 @@ def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tupl
     for material_id, upload in (files or {}).items():
         if upload is None:
             continue
-        material = Material.objects.filter(pk=_int(material_id), version_id=version_id).first()
+        pk = _int(material_id)
+        material = Material.objects.filter(pk=pk, version_id=version_id).first() if pk is not None else None
         if material is None:
             errors[f"material_{material_id}"] = {"message": _("材料不存在")}
             continue
@@ -425,7 +427,7 @@ def case_submit(*, case: Case, actor: Any, position: Position | None = None, now
         clock_services.clock_start(obj=locked, start=received, budget=ACCEPTANCE_DAYS, unit="workdays",
                                    position=position if locked.channel != Channel.ONLINE else None, actor=actor,
                                    purpose=ACCEPTANCE_PURPOSE, today=received)
-        titles = {Channel.ONLINE: _("网上提交申请"), Channel.WINDOW: _("窗口收件"),
+        titles: dict[str, str] = {Channel.ONLINE: _("网上提交申请"), Channel.WINDOW: _("窗口收件"),
                   Channel.AGENT: _("村级代办员代为提交申请")}
         missing = [m.name for m in missing_materials(locked)]
         event_add(locked, "submitted", titles[locked.channel],

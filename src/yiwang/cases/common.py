@@ -26,7 +26,7 @@ ACCEPTANCE_DAYS = 5  # 行政许可法 Art. 32: 五日内 (working days)
 ACCEPTANCE_PURPOSE = "acceptance"
 HANDLING_PURPOSE = "handling"  # the promised limit (承诺时限): the main clock
 STATUTORY_PURPOSE = "statutory"  # the statutory limit (法定时限), kept for supervision
-NOTICE_ABBREVIATIONS = {
+NOTICE_ABBREVIATIONS: dict[str, str] = {
     NoticeKind.ACCEPT: "受", NoticeKind.SUPPLEMENT: "补", NoticeKind.REJECT: "不受",
     NoticeKind.NOT_LICENSING: "告", NoticeKind.SPECIAL: "特", NoticeKind.EXTENSION: "延",
     NoticeKind.GRANT: "准", NoticeKind.DENY: "不准",

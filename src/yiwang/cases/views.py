@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -211,7 +212,7 @@ def supplement_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cases:my_case", pk=pk)
 
 
-def _notice_file(notice: Any) -> HttpResponse:
+def _notice_file(notice: Any) -> HttpResponseBase:
     if not notice.file:
         raise NotFound(_("文书文件尚未生成，请稍后再试"))
     return FileResponse(notice.file.open("rb"), as_attachment=True, filename=f"{notice.number}.pdf",
@@ -219,7 +220,7 @@ def _notice_file(notice: Any) -> HttpResponse:
 
 
 @login_required
-def notice_download(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     try:
         try:
             notice = selectors.notice_get_for_applicant(user=request.user, pk=pk)
@@ -315,8 +316,9 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if post.get("other_name", "").strip():
                 items.append({"name": post.get("other_name", ""), "problem": post.get("other_problem", "")})
             override = None
-            if post.get("override_position"):
-                override = Position.objects.filter(pk=post.get("override_position"), is_active=True).first()
+            override_pk = post.get("override_position", "")
+            if override_pk.isdigit():
+                override = Position.objects.filter(pk=int(override_pk), is_active=True).first()
             if has_perm(position, Perm.SUPPLEMENT_OVERRIDE) and not has_perm(position, Perm.CASE_ACCEPT):
                 override = position
             services.case_request_supplement(case=case, actor=user, position=position, items=items,
@@ -345,11 +347,11 @@ def console_file(request: HttpRequest) -> HttpResponse:
     channel = Channel.AGENT if position.role == Role.VILLAGE_AGENT else Channel.WINDOW
     base_code = request.GET.get("item") or request.POST.get("item") or ""
     if not base_code:
-        items = ServiceItem.objects.filter(is_active=True, published_version__isnull=False).select_related(
-            "published_version", "department")
+        items = list(ServiceItem.objects.filter(is_active=True, published_version__isnull=False).select_related(
+            "published_version", "department")[:1000])
         if channel == Channel.AGENT:
-            items = [i for i in items if "village" in (i.published_version.levels or [])]
-        return render(request, "cases/console/file_choose.html", {"items": list(items)[:500], "channel": channel})
+            items = [i for i in items if i.published_version and "village" in (i.published_version.levels or [])]
+        return render(request, "cases/console/file_choose.html", {"items": items[:500], "channel": channel})
     version = _version_for(base_code)
     action_url = f"{request.path}?item={version.item.base_code}"
     if request.method == "GET":

@@ -294,7 +294,7 @@ def model_path() -> Path:
 
 
 def confidence_threshold() -> float:
-    raw = getattr(settings, "HOTLINE_CLASSIFIER_THRESHOLD", None)
+    raw: Any = getattr(settings, "HOTLINE_CLASSIFIER_THRESHOLD", None)
     if raw is None:
         raw = os.environ.get("YIWANG_HOTLINE_CLASSIFIER_THRESHOLD", DEFAULT_THRESHOLD)
     try:

@@ -98,12 +98,16 @@ def w3c(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds")
 
 
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xml_text(value: Any) -> str:
+    """Text for an element: booleans as ``true``/``false``; characters XML 1.0 forbids dropped."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _XML_INVALID.sub("", str(value))
 
 
 def _xml_append(parent: ET.Element, tag: str, value: Any) -> None:

@@ -614,7 +614,7 @@ def _unit_position_for(assignment: Assignment, position: Position | None) -> Pos
 
 def _lock_assignment(assignment: Assignment) -> tuple[Assignment, Ticket]:
     ticket = Ticket.objects.select_for_update().get(pk=assignment.ticket_id)
-    locked = Assignment.objects.select_for_update().select_related("unit", "unit__division", "division").get(
+    locked = Assignment.objects.select_for_update(of=("self",)).select_related("unit", "unit__division", "division").get(
         pk=assignment.pk)
     return locked, ticket
 
@@ -865,7 +865,7 @@ def reply_review(*, reply: Reply, approve: bool, note: str = "", actor: Any, pos
     note = _text(note, "note", required=not approve, limit=1000)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=reply.ticket_id)
-        locked = Reply.objects.select_for_update().select_related("assignment", "unit").get(pk=reply.pk)
+        locked = Reply.objects.select_for_update(of=("self",)).select_related("assignment", "unit").get(pk=reply.pk)
         if locked.status != ReplyStatus.PENDING_REVIEW:
             raise Conflict(_("该答复不在待审核状态"))
         before = _snapshot(ticket)
@@ -1019,7 +1019,7 @@ def extension_decide(*, request: ExtensionRequest, approve: bool, note: str = ""
     require_centre(position, Perm.TICKET_REVIEW)
     note = _text(note, "note", required=not approve, limit=1000)
     with transaction.atomic():
-        locked = ExtensionRequest.objects.select_for_update().select_related("assignment").get(pk=request.pk)
+        locked = ExtensionRequest.objects.select_for_update(of=("self",)).select_related("assignment").get(pk=request.pk)
         if locked.status != ExtensionStatus.PENDING:
             raise Conflict(_("该延期申请已处理"))
         ticket = Ticket.objects.select_for_update().get(pk=locked.ticket_id)

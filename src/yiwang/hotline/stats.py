@@ -268,7 +268,8 @@ def trend(rng: StatsRange, *, period: str = "week", now: datetime | None = None)
         .order_by("period")
     )
     result = []
-    for row in rows:
+    for values in rows:
+        row: dict[str, Any] = dict(values)
         started = row.pop("period")
         started_d = timezone.localtime(started).date() if isinstance(started, datetime) else started
         if period == "week":
