@@ -35,3 +35,15 @@ def test_agent_filing_notifies_villager_and_agent(village_item, agent, villager,
     assert Message.objects.filter(recipient=villager, channel="sms").count() == 1
     assert Message.objects.filter(recipient=agent, channel="inbox").count() == 1
     assert not Message.objects.filter(recipient=agent, channel="sms").exists()
+
+
+def test_window_filing_without_account_gets_sms_to_bare_number(item, clerk_a, django_capture_on_commit_callbacks):
+    # given: a clerk files at the window for someone who has no account
+    info = {"name": "赵老汉", "id_number": "110101194101050054", "phone": "13700001111"}
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_submitted_case(version=item, channel="window", filer=clerk_a, applicant_info=info)
+    # then: the status SMS goes to the bare number, recorded and masked
+    assert case.applicant_user_id is None
+    sms = Message.objects.get(recipient__isnull=True, channel="sms")
+    assert sms.destination == "137****1111"
+    assert case.number in sms.body

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.licences.conftest import build_case
 from yiwang.cases.models import CaseNotice, NoticeKind, SupplementNotice
-from yiwang.licences.notices import _story, _values, notice_attach_pdf, notice_canonical_data, notice_render
+from yiwang.licences.notices import _story, notice_attach_pdf, notice_canonical_data, notice_render
 from yiwang.licences.signing import payload_extract, sign_data, signature_problem
 
 pytestmark = pytest.mark.django_db

@@ -66,7 +66,6 @@ def test_upload_original_and_modified_pdf(client, licence):
     url = reverse("licences:verify_home")
     pdf = _pdf(licence)
     body = client.post(url, {"file": SimpleUploadedFile("l.pdf", pdf, "application/pdf")}).content.decode()
-    print(re.findall(r'class="help">(.*?)</p>', body, re.S)[:2])
     assert "有效" in body and "已被篡改" not in body
     payload = payload_extract(pdf)
     payload["data"]["holder"]["name"] = "李四"

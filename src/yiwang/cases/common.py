@@ -227,6 +227,12 @@ def notify_status(case: Case, *, note: str = "", key: str = "") -> None:
             if fresh.applicant_user is not None:
                 notify_person(user=fresh.applicant_user, template=STATUS_TEMPLATE, context=context,
                               dedupe_key=dedupe)
+            elif fresh.applicant_phone_enc:
+                # Filed at a window or by an agent for someone without an account: SMS to their number.
+                from yiwang.notify.services import notify_phone
+
+                notify_phone(phone=applicant_phone(fresh), template=STATUS_TEMPLATE, context=context,
+                             dedupe_key=dedupe)
             if fresh.filed_by is not None and fresh.channel == "agent" and fresh.filed_by != fresh.applicant_user:
                 notify_person(user=fresh.filed_by, template=STATUS_TEMPLATE, context=context, channels=["inbox"],
                               dedupe_key=dedupe)

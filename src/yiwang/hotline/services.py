@@ -166,8 +166,7 @@ def _safe(fn: Any, *args: Any, **kwargs: Any) -> None:
 
 
 def _send_to_caller(ticket_id: int, title: str, text: str, dedupe_key: str) -> None:
-    from yiwang.notify.backends import SmsPayload, get_sms_backend
-    from yiwang.notify.services import notify_person
+    from yiwang.notify.services import notify_person, notify_phone
 
     ticket = Ticket.objects.select_related("caller_user").get(pk=ticket_id)
     if ticket.caller_user_id and ticket.caller_user is not None:
@@ -176,9 +175,8 @@ def _send_to_caller(ticket_id: int, title: str, text: str, dedupe_key: str) -> N
         return
     phone = ticket.decrypt_caller_phone()
     if phone:
-        get_sms_backend().send(SmsPayload(message_id=0, phone=phone, template_id="SMS_GENERIC",
-                                          params={"title": title, "text": text},
-                                          body=f"【{title}】{text}"))
+        notify_phone(phone=phone, template="generic", context={"title": title, "text": text},
+                     dedupe_key=dedupe_key)
 
 
 def _tell_caller(ticket: Ticket, title: str, text: str, *, kind: str, actor: Any = None) -> None:

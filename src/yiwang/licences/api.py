@@ -64,7 +64,7 @@ def _out(licence: Licence) -> LicenceOut:
         number=licence.number, title=licence.title, licence_type=licence.licence_type, status=licence.status,
         holder_name=licence.holder_name, holder_id_masked=licence.holder_id_masked,
         holder_credit_code=licence.holder_credit_code, item_code=licence.item.base_code,
-        department=licence.department.name, case_number=licence.case.number if licence.case_id else None,
+        department=licence.department.name, case_number=licence.case.number if licence.case is not None else None,
         issued_at=licence.issued_at, valid_from=licence.valid_from, valid_until=licence.valid_until,
         revoked_at=licence.revoked_at, revoke_reason=licence.revoke_reason, data=licence.data,
         data_digest=licence.data_digest, signature=licence.signature, public_key=licence.public_key,

@@ -36,6 +36,9 @@ class LicenceNumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="licence_number_sequence_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
 
 class Licence(models.Model):
     number = models.CharField(_("证照编号"), max_length=40, unique=True)
@@ -90,5 +93,5 @@ class Licence(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             update_fields = kwargs.get("update_fields")
             if update_fields is None or not set(update_fields) <= MUTABLE_FIELDS:
-                raise Conflict(_("电子证照签发后不可修改，只能注销"), details={"number": self.number})
+                raise Conflict(str(_("电子证照签发后不可修改，只能注销")), details={"number": self.number})
         super().save(*args, **kwargs)

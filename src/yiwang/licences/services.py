@@ -291,7 +291,8 @@ def _record_problem(licence: Licence) -> str:
                                 public_key=licence.public_key)
     if problem:
         return problem
-    holder = data.get("holder") if isinstance(data.get("holder"), dict) else {}
+    raw_holder = data.get("holder")
+    holder: dict[str, Any] = raw_holder if isinstance(raw_holder, dict) else {}
     if (data.get("number") != licence.number or holder.get("name") != licence.holder_name
             or data.get("valid_until") != (licence.valid_until.isoformat() if licence.valid_until else None)):
         return "columns"

@@ -18,7 +18,13 @@ from yiwang.core.errors import DomainError, NotFound
 from yiwang.licences import selectors
 from yiwang.licences.models import LicenceStatus
 from yiwang.licences.notices import notice_render
-from yiwang.licences.services import MAX_PDF_BYTES, VerifyResult, licence_revoke, licence_verify, licence_verify_pdf
+from yiwang.licences.services import (
+    MAX_PDF_BYTES,
+    VerifyResult,
+    licence_revoke,
+    licence_verify,
+    licence_verify_pdf,
+)
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm
 
@@ -35,15 +41,15 @@ def verify_home(request: HttpRequest) -> HttpResponse:
         if upload is None:
             return render(request, "licences/verify.html",
                           _verify_context(None, upload_error=_("请选择要核验的 PDF 文件")), status=400)
-        if upload.size > MAX_PDF_BYTES:
+        if (upload.size or 0) > MAX_PDF_BYTES:
             return render(request, "licences/verify.html",
                           _verify_context(None, upload_error=_("文件过大（最大 10 MB）")), status=400)
         result = licence_verify_pdf(upload.read())
         return render(request, "licences/verify.html", _verify_context(result, uploaded=True))
     number = request.GET.get("number", "").strip()
     code = request.GET.get("code", "").strip()
-    result = licence_verify(number=number, code=code) if number else None
-    return render(request, "licences/verify.html", _verify_context(result, number=number, code=code))
+    found: VerifyResult | None = licence_verify(number=number, code=code) if number else None
+    return render(request, "licences/verify.html", _verify_context(found, number=number, code=code))
 
 
 def verify_page(request: HttpRequest, number: str) -> HttpResponse:
@@ -98,7 +104,7 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
 @login_required
 def my_licences(request: HttpRequest) -> HttpResponse:
     licences = selectors.licence_list_for_holder(user=request.user)
-    notices = CaseNotice.objects.filter(case__applicant_user=request.user).select_related("case")[:100]
+    notices = CaseNotice.objects.filter(case__applicant_user_id=request.user.pk).select_related("case")[:100]
     return render(request, "licences/mine.html", {"licences": licences, "notices": notices})
 
 

@@ -53,8 +53,13 @@ class Message(models.Model):
     """一条通知: one message to one person on one channel."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages", verbose_name=_("接收人"),
+        null=True, blank=True,
     )
+    # For people without an account (window/agent filings, hotline callers): the SM4-encrypted
+    # number and its keyed blind index (dedupe), used only when ``recipient`` is empty.
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     template = models.CharField(_("模板代码"), max_length=64)
     subject = models.CharField(_("标题"), max_length=200, blank=True)
@@ -81,7 +86,12 @@ class Message(models.Model):
                 fields=["recipient", "channel", "dedupe_key"],
                 condition=~Q(dedupe_key=""),
                 name="notify_message_dedupe",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["phone_index", "channel", "dedupe_key"],
+                condition=~Q(dedupe_key="") & Q(recipient__isnull=True),
+                name="notify_message_phone_dedupe",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "channel", "read_at"], name="notify_msg_inbox_idx")]
 

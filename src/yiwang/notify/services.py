@@ -162,6 +162,61 @@ def notify_person(
     return messages
 
 
+def notify_phone(
+    *,
+    phone: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    dedupe_key: str = "",
+) -> Message | None:
+    """SMS to a bare phone number, for people without an account (window or agent filings,
+    hotline callers). Recorded like every message (encrypted number, masked destination),
+    delivered after commit with retries. Returns None when there is no number."""
+    from yiwang.core import crypto
+    from yiwang.core.masking import mask_phone
+
+    phone = (phone or "").strip()
+    if not phone:
+        return None
+    context = dict(context or {})
+    dedupe_key = (dedupe_key or "")[:128]
+    index = crypto.blind_index(phone, purpose="phone")
+    tpl = (NotificationTemplate.objects.filter(code=template, channel=Channel.SMS, is_active=True).first()
+           or NotificationTemplate.objects.filter(code=GENERIC, channel=Channel.SMS, is_active=True).first())
+    if tpl is None:
+        raise InvalidInput(_("该渠道没有可用的通知模板"), details={"template": template, "channel": "sms"})
+    if tpl.code != template:
+        source = NotificationTemplate.objects.filter(code=template, is_active=True).first()
+        if source is None:
+            raise InvalidInput(_("通知模板不存在"), details={"template": template})
+        context = {"name": context.get("name", ""), "title": render_text(source.subject, context),
+                   "text": render_text(source.body, context)}
+    with transaction.atomic():
+        if dedupe_key:
+            existing = Message.objects.filter(recipient__isnull=True, phone_index=index, channel=Channel.SMS,
+                                              dedupe_key=dedupe_key).first()
+            if existing is not None:
+                return existing
+        message = Message(
+            recipient=None, channel=Channel.SMS, template=template, subject=render_text(tpl.subject, context)[:200],
+            body=render_text(tpl.body, context), sms_template_id=tpl.sms_template_id, params=_sms_params(context),
+            destination=mask_phone(phone), dedupe_key=dedupe_key,
+            phone_enc=crypto.encrypt(phone, associated=b"phone"), phone_index=index,
+        )
+        try:
+            with transaction.atomic():
+                message.save(force_insert=True)
+        except IntegrityError:
+            existing = Message.objects.filter(recipient__isnull=True, phone_index=index, channel=Channel.SMS,
+                                              dedupe_key=dedupe_key).first()
+            if existing is None:
+                raise
+            return existing
+        message_id = message.pk
+        transaction.on_commit(lambda: _enqueue([message_id]), robust=True)
+    return message
+
+
 def _enqueue(message_ids: list[int]) -> None:
     from yiwang.notify.tasks import deliver_message
 
@@ -187,6 +242,21 @@ def message_requeue_stale(*, older_than_minutes: int = 30, limit: int = 500) -> 
 
 def _send(message: Message) -> None:
     user = message.recipient
+    if user is None:
+        if message.channel != Channel.SMS or not message.phone_enc:
+            raise DeliveryError("message has neither a recipient nor a phone number")
+        from yiwang.core import crypto
+
+        get_sms_backend().send(
+            SmsPayload(
+                message_id=message.pk,
+                phone=crypto.decrypt(message.phone_enc, associated=b"phone"),
+                template_id=message.sms_template_id,
+                params=dict(message.params or {}),
+                body=message.body,
+            )
+        )
+        return
     if message.channel == Channel.SMS:
         phone = user.decrypt_phone()
         if not phone:
