@@ -379,3 +379,15 @@ def test_xml_survives_control_characters_in_citizen_text(client, hl, api_key):
     body = _json(post(client, **good_request(api_key, description="路灯\x01坏了\x0b，请修理")))
     root = _xml(client.get(f"{BASE}/requests/{body[0]['service_request_id']}.xml"))
     assert root.find("request/description").text == "路灯坏了，请修理"
+
+
+def test_key_from_the_management_command_can_post(client, hl):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("create_api_key", "--name", "城市服务 App", "--scopes", "open311", stdout=out, stderr=err)
+    raw = out.getvalue().strip()
+    assert raw.startswith("yw_")
+    assert post(client, **good_request(raw)).status_code == 200

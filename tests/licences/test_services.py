@@ -176,3 +176,13 @@ def test_expired(licence):
     assert licence_expire_due(today=licence.valid_until) == 0
     assert licence_expire_due(today=later) == 1
     assert licence_verify(number=licence.number, code=licence.verify_code).status == "expired"
+
+
+def test_holder_without_account_gets_sms(food_version, approver, django_capture_on_commit_callbacks):
+    from yiwang.cases.common import encrypt_phone
+
+    case = build_case(food_version, applicant=None, number="WIN1", applicant_phone_enc=encrypt_phone("13700000000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        licence = licence_issue(case=case, actor=approver, position=position_of(approver))
+    message = Message.objects.get(template="licence.issued", recipient__isnull=True)
+    assert message.channel == "sms" and message.destination == "137****0000" and licence.number in message.body

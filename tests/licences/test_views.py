@@ -46,6 +46,7 @@ def test_qr_page_says_valid_then_tampered(client, licence):
     Licence.objects.filter(pk=licence.pk).update(data={**licence.data, "valid_until": "2099-12-31"})
     body = _verify(client, licence).content.decode()
     assert "已被篡改" in body and "✔" not in body
+    assert "2099" not in body and "食品经营许可证" not in body  # forged data is not echoed back
 
 
 def test_qr_page_revoked_and_not_found(client, licence, dept_head):

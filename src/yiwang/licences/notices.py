@@ -65,7 +65,7 @@ TEMPLATES: dict[str, list[Any]] = {
     NoticeKind.ACCEPT: [
         gettext_lazy("你（单位）于%(submitted)s提出的%(item)s申请，申请材料齐全、符合法定形式。根据《中华人民共和国"
                      "行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。"),
-        gettext_lazy("本机关将自受理之日起%(promised)s个工作日内作出决定（法定期限%(statutory)s个工作日）%(due_date)s。"
+        gettext_lazy("本机关将自受理之日起%(promised)s个%(promised_unit)s内作出决定（法定期限%(statutory)s个%(statutory_unit)s）%(due_date)s。"
                      "依法需要听证、检验、检测、鉴定、专家评审等的，所需时间不计算在上述期限内。"),
         gettext_lazy("办件编号：%(case_number)s，查询码：%(query_code)s。你可凭办件编号和查询码查询办理进度。"),
     ],
@@ -175,6 +175,8 @@ def _values(notice: CaseNotice) -> dict[str, str]:
         "query_code": case.query_code,
         "promised": str(version.promised_limit),
         "statutory": str(version.statutory_limit),
+        "promised_unit": str(version.get_promised_unit_display()),
+        "statutory_unit": str(version.get_statutory_unit_display()),
         "reason": reason or _("申请不符合受理条件"),
         "agency": str(ctx.get("competent_agency") or case.competent_agency or ""),
         "procedure": procedure,

@@ -73,7 +73,9 @@ class VerifyResult:
     def public_dict(self) -> dict[str, Any]:
         """What the public may see: holder masked, no identifiers beyond the licence's own."""
         out: dict[str, Any] = {"status": self.status, "reason": self.reason}
-        if self.licence is not None and self.status != VerifyStatus.NOT_FOUND:
+        if self.licence is not None and self.status == VerifyStatus.TAMPERED:
+            out["number"] = self.licence.number  # the rest of the data cannot be trusted
+        elif self.licence is not None and self.status != VerifyStatus.NOT_FOUND:
             data = self.licence.data if isinstance(self.licence.data, dict) else {}
             holder = data.get("holder", {}) if isinstance(data.get("holder"), dict) else {}
             out.update({
@@ -215,21 +217,27 @@ def licence_issue(*, case: Case, actor: Any, position: Position | None, valid_ye
 
 
 def _notify_holder(licence: Licence, template: str) -> None:
-    """After commit: tell the holder (inbox + SMS). Holders without an account get nothing here."""
-    if licence.holder_user_id is None:
-        return
-    from yiwang.notify.services import notify_person
+    """After commit: tell the holder (inbox + SMS); a holder without an account gets the SMS at the
+    phone number recorded on the case (window or agent filings)."""
+    from yiwang.notify.services import notify_person, notify_phone
 
-    user_id, number, title, reason = licence.holder_user_id, licence.number, licence.title, licence.revoke_reason
+    user_id, case_id = licence.holder_user_id, licence.case_id
+    number, title, reason = licence.number, licence.title, licence.revoke_reason
+    context = {"licence_no": number, "title": title, "reason": reason, "name": licence.holder_name}
 
     def send() -> None:
         from yiwang.accounts.models import User
+        from yiwang.cases.common import applicant_phone
 
-        user = User.objects.filter(pk=user_id).first()
+        user = User.objects.filter(pk=user_id).first() if user_id else None
         if user is not None:
-            notify_person(user=user, template=template,
-                          context={"licence_no": number, "title": title, "reason": reason},
+            notify_person(user=user, template=template, context={**context, "name": user.display_name},
                           dedupe_key=f"{template}:{number}")
+            return
+        case = Case.objects.filter(pk=case_id).first() if case_id else None
+        if case is not None and case.applicant_phone_enc:
+            notify_phone(phone=applicant_phone(case), template=template, context=context,
+                         dedupe_key=f"{template}:{number}")
 
     transaction.on_commit(send, robust=True)
 
