@@ -497,7 +497,14 @@ def dispatch_suggest(ticket: Ticket) -> dict[str, Any]:
             ranked = []
         units = Department.objects.in_bulk([code for code, _c in ranked], field_name="code")
         model = [{"unit": units[code], "confidence": float(conf)} for code, conf in ranked if code in units]
-    return {"catalogue": catalogue, "model": model}
+    confident = False
+    if model:
+        from yiwang.hotline.classifier import confidence_threshold
+
+        confident = model[0]["confidence"] >= confidence_threshold()
+    # Below the threshold the dispatch catalogue decides (the model's ranking is still shown).
+    preferred = model[0]["unit"] if confident else (catalogue["lead_unit"] if catalogue else None)
+    return {"catalogue": catalogue, "model": model, "model_confident": confident, "preferred_unit": preferred}
 
 
 def service_level_for(category: str, urgency: str) -> tuple[int, str, int | None]:

@@ -110,6 +110,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Hotline ready: {len(matters)} matter types, {DispatchRule.objects.count()} catalogue rules, "
             f"{kb} KB articles, {created} new tickets ({Ticket.objects.count()} in all)."))
+        if created:
+            # Smart dispatch starts trained on the demo tickets (retrained nightly afterwards).
+            from yiwang.hotline.classifier import retrain_from_db
+
+            metrics = retrain_from_db()
+            if "skipped" not in metrics:
+                self.stdout.write(f"Dispatch classifier trained: {metrics}")
 
     def _catalogue(self, departments: dict[str, Department], divisions: dict[str, Division]) -> dict[str, MatterType]:
         matters: dict[str, MatterType] = {}
@@ -189,6 +196,11 @@ class Command(BaseCommand):
             events.append(TicketEvent(ticket=t, kind="registered", text="电话受理", at=t.created_at))
             events.append(TicketEvent(ticket=t, kind="dispatched", text=f"派至{t.lead_unit.name}主办",
                                       unit=t.lead_unit, at=t.dispatched_at))
+            if t.dispatched_at is not None:
+                # 签收: most units sign within hours; every 13th ticket only after more than a day.
+                delay = timedelta(hours=30) if t.pk % 13 == 0 else timedelta(minutes=20 + (t.pk % 7) * 25)
+                events.append(TicketEvent(ticket=t, kind="accepted", text=f"{t.lead_unit.name}签收",
+                                          unit=t.lead_unit, at=t.dispatched_at + delay))
             if done:
                 replies.append(Reply(ticket=t, unit=t.lead_unit, content=r["reply"], status=ReplyStatus.APPROVED,
                                      submitted_at=t.replied_at, reviewed_at=t.replied_at, sent_at=t.replied_at))
