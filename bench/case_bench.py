@@ -50,7 +50,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
 os.environ.setdefault("YIWANG_HUEY_IMMEDIATE", "true")
 os.environ.setdefault("YIWANG_LOG_LEVEL", "WARNING")
 MEDIA = Path(tempfile.mkdtemp(prefix="yiwang-casebench-media-"))
-os.environ["YIWANG_MEDIA_ROOT"] = str(MEDIA)
+os.environ["YIWANG_MEDIA_ROOT"] = str(MEDIA)  # uploads go to a temporary folder
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 BASE_CODE = "BENCH0000001"
@@ -187,9 +187,6 @@ def platform_submissions(n: int, writers: int, ref: dict[str, Any]) -> float:
 
 # --- (a) submission: the equivalent raw transaction for pgbench -----------------------------------
 
-_TABLE_RE = re.compile(r'^(INSERT INTO|UPDATE|DELETE FROM|SELECT .*? FROM)\s+"([a-z0-9_]+)"', re.S)
-
-
 def capture_submission(ref: dict[str, Any]) -> tuple[list[str], int]:
     """The SQL one real submission executes, and the case it created."""
     from django.db import connection
@@ -216,20 +213,31 @@ def profile(statements: list[str]) -> list[tuple[str, str, int]]:
     return [(kind, table, n) for (kind, table), n in counts.most_common()]
 
 
-def _columns(cursor: Any, table: str) -> list[tuple[str, str, bool]]:
-    """(name, type, is_identity) of ``table``'s columns in order."""
+def _columns(cursor: Any, table: str) -> list[tuple[str, str, bool, int]]:
+    """(name, type, is_identity, max length) of ``table``'s columns in order."""
     cursor.execute(
-        "SELECT column_name, data_type, is_identity = 'YES' OR column_default LIKE 'nextval%%' "
+        "SELECT column_name, data_type, is_identity = 'YES' OR column_default LIKE 'nextval%%', "
+        "coalesce(character_maximum_length, 64) "
         "FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table])
-    return [(r[0], r[1], bool(r[2])) for r in cursor.fetchall()]
+    return [(r[0], r[1], bool(r[2]), int(r[3])) for r in cursor.fetchall()]
 
 
 def _unique_columns(cursor: Any, table: str) -> set[str]:
+    """Text columns to randomise so that repeated rows satisfy ``table``'s unique indexes: the
+    column of a one-column index, the last text column of a multi-column one."""
     cursor.execute(
-        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-        "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisunique AND NOT i.indisprimary",
-        [table])
-    return {r[0] for r in cursor.fetchall()}
+        "SELECT i.indexrelid, a.attname, format_type(a.atttypid, a.atttypmod), array_position(i.indkey, a.attnum) "
+        "FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = %s::regclass AND i.indisunique AND NOT i.indisprimary", [table])
+    by_index: dict[int, list[tuple[int, str, str]]] = {}
+    for index, name, type_name, position in cursor.fetchall():
+        by_index.setdefault(index, []).append((position, name, type_name))
+    chosen = set()
+    for columns in by_index.values():
+        text = [name for _pos, name, type_name in sorted(columns) if "char" in type_name or type_name == "text"]
+        if text:
+            chosen.add(text[-1])
+    return chosen
 
 
 def build_pgbench_script(statements: list[str], case_pk: int, path: Path) -> dict[str, int]:
@@ -241,14 +249,19 @@ def build_pgbench_script(statements: list[str], case_pk: int, path: Path) -> dic
     Row locks the real transaction takes to serialise writers (the case-number sequence and the
     audit chain head) are reproduced as ``UPDATE`` statements on the same rows.
     """
+    from django.conf import settings
     from django.db import connection
     from psycopg import sql as psql
+    from psycopg.types.json import Jsonb
 
     inserts: list[str] = []
     updates: list[str] = []
     for statement in statements:
         head = statement.lstrip()
         m = re.match(r'INSERT INTO "([a-z0-9_]+)"', head)
+        if m and m.group(1) == "core_auditchainhead":  # created lazily once per partition
+            updates.append(m.group(1))
+            continue
         if m:
             inserts.append(m.group(1))
             continue
@@ -259,7 +272,7 @@ def build_pgbench_script(statements: list[str], case_pk: int, path: Path) -> dic
     lines = ["BEGIN;"]
     with connection.cursor() as cursor:
         raw = cursor.connection
-        for table, count in per_table.items():
+        for table in per_table:
             bench = f"bench_{table}"
             cursor.execute(f'DROP TABLE IF EXISTS "{bench}"')
             cursor.execute(f'CREATE TABLE "{bench}" (LIKE "{table}" INCLUDING ALL)')
@@ -270,6 +283,13 @@ def build_pgbench_script(statements: list[str], case_pk: int, path: Path) -> dic
             cursor.execute(f'SELECT * FROM "{table}" ORDER BY id DESC LIMIT %s', [count])
             names = [c.name for c in cursor.description]
             templates[table] = [dict(zip(names, row, strict=True)) for row in reversed(cursor.fetchall())]
+        # the audit chain heads, copied (one per partition) so the real chain stays intact
+        parts = int(getattr(settings, "AUDIT_PARTITIONS", 1) or 1)
+        cursor.execute('DROP TABLE IF EXISTS "bench_core_auditchainhead"')
+        cursor.execute('CREATE TABLE "bench_core_auditchainhead" (LIKE "core_auditchainhead" INCLUDING ALL)')
+        cursor.execute('INSERT INTO "bench_core_auditchainhead" ("partition", "seq", "hash") '
+                       "SELECT p, 0, repeat('0', 64) FROM generate_series(0, %s) AS p", [parts - 1])
+        lines[0:0] = [f"\\set part random(0, {parts - 1})"]
         used: Counter[str] = Counter()
         for table in inserts:
             row = templates[table][used[table]]
@@ -277,40 +297,46 @@ def build_pgbench_script(statements: list[str], case_pk: int, path: Path) -> dic
             cols = [c for c in _columns(cursor, table) if not c[2]]
             unique = _unique_columns(cursor, table)
             values = []
-            for name, data_type, _identity in cols:
+            for name, data_type, _identity, length in cols:
                 value = row[name]
-                if name in unique and value is not None and data_type in ("character varying", "text"):
-                    values.append("md5(random()::text)")
+                if name in unique and value not in (None, "") and data_type in ("character varying", "text"):
+                    values.append(f"left(md5(random()::text), {min(32, length)})")
                 elif name in unique and value is not None and data_type == "uuid":
                     values.append("gen_random_uuid()")
                 else:
                     if isinstance(value, dict | list):
-                        from psycopg.types.json import Jsonb
                         value = Jsonb(value)
+                    elif isinstance(value, memoryview):
+                        value = bytes(value)
                     values.append(psql.Literal(value).as_string(raw))
+            if table == "core_auditevent":  # append to the (copied) chain head, as audit_record does
+                lines.append('UPDATE "bench_core_auditchainhead" SET "seq" = "seq" + 1 WHERE "partition" = :part '
+                             'RETURNING "seq" AS audit_seq \\gset')
+                names = [c[0] for c in cols]
+                values[names.index("partition")] = ":part"
+                values[names.index("seq")] = ":audit_seq"
             column_list = ", ".join(f'"{c[0]}"' for c in cols)
             lines.append(f'INSERT INTO "bench_{table}" ({column_list}) VALUES ({", ".join(values)});')
-        # the serialising row locks of the real transaction
+        # the case-number sequence row the real transaction locks and bumps (copied, one per county)
         if "cases_casenumbersequence" in updates:
+            cursor.execute('DROP TABLE IF EXISTS "bench_cases_casenumbersequence"')
+            cursor.execute('CREATE TABLE "bench_cases_casenumbersequence" '
+                           '(LIKE "cases_casenumbersequence" INCLUDING ALL)')
+            cursor.execute('INSERT INTO "bench_cases_casenumbersequence" SELECT * FROM "cases_casenumbersequence"')
             cursor.execute('SELECT id FROM "cases_casenumbersequence" ORDER BY id DESC LIMIT 1')
             seq = cursor.fetchone()[0]
-            lines.insert(1, f'UPDATE "cases_casenumbersequence" SET "last" = "last" WHERE id = {seq};')
-        if "core_auditchainhead" in updates:
-            lines.insert(1, '\\set part random(0, :parts - 1)')
-            lines.insert(2, 'UPDATE "core_auditchainhead" SET "seq" = "seq" WHERE "partition" = :part;')
+            begin = lines.index("BEGIN;")
+            lines.insert(begin + 1, f'UPDATE "bench_cases_casenumbersequence" SET "last" = "last" + 1 WHERE id = {seq};')
     lines.append("COMMIT;")
-    script = "\n".join(lines).replace("%", "%%").replace("%%", "%") + "\n"
-    # pgbench meta-commands must start a line; SQL statements may not contain raw newlines in
-    # literals split badly, so keep each statement on one line.
-    path.write_text(script, encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return dict(per_table)
 
 
-def run_pgbench(script: Path, clients: int, transactions: int, parts: int) -> float:
+def run_pgbench(script: Path, clients: int, transactions: int) -> float:
     pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
     parsed = urlparse(DB_URL)
     cmd = [pgbench, "-n", "-f", str(script), "-c", str(clients), "-j", str(clients), "-t",
-           str(max(1, transactions // clients)), "-D", f"parts={parts}", "-h", parsed.hostname or "127.0.0.1",
+           str(max(1, transactions // clients)), "-h", parsed.hostname or "127.0.0.1",
            "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres", parsed.path.lstrip("/")]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -325,7 +351,7 @@ def run_pgbench(script: Path, clients: int, transactions: int, parts: int) -> fl
 
 def accepted_cases(k: int, ref: dict[str, Any]) -> list[Any]:
     from yiwang.accounts.models import User
-    from yiwang.cases.acceptance import case_accept
+    from yiwang.cases.services import case_accept
     from yiwang.catalog.models import ServiceItemVersion
 
     version = ServiceItemVersion.objects.get(pk=ref["version_id"])
@@ -425,7 +451,7 @@ def bench_status(m: int, ref: dict[str, Any]) -> tuple[float, float, float, floa
                 raise SystemExit(f"{target}: HTTP {response.status_code} {response.content[:200]!r}")
         return out
 
-    timed(url)[:0], timed("/bench/bare-status?number=x")[:0]  # warm
+    timed(url), timed("/bench/bare-status?number=x")  # warm-up
     real, bare = timed(url), timed(f"/bench/bare-status?number={case.number}")
     return statistics.median(real), pct(real, 0.95), statistics.median(bare), pct(bare, 0.95)
 
@@ -440,14 +466,12 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=800)
-    parser.add_argument("--writers", type=int, default=6)
+    parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--queries", type=int, default=500)
     args = parser.parse_args()
     ensure_database(DB_URL)
     setup_django()
-    from django.conf import settings
-
     ref = seed()
     statements, case_pk = capture_submission(ref)
     script = Path(tempfile.mkdtemp(prefix="yiwang-casebench-")) / "submission.sql"
@@ -459,8 +483,7 @@ def main() -> None:
     for kind, table, n in profile(statements):
         print(f"| {kind} | {table} | {n} |")
     print(f"| **total** | | **{len(statements)}** |\n")
-    parts = int(getattr(settings, "AUDIT_PARTITIONS", 1) or 1)
-    raw_tps = run_pgbench(script, args.writers, args.cases, parts)
+    raw_tps = run_pgbench(script, args.writers, args.cases)
     rate = platform_submissions(args.cases, args.writers, ref)
     print("| | transactions/s |\n|---|---:|")
     print(f"| pgbench, equivalent transaction ({sum(per_table.values())} INSERTs: "

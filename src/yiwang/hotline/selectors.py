@@ -190,9 +190,9 @@ def returns_count_by_unit(*, position: Position | None, since: date | None = Non
         qs = qs.filter(ticket__in=Ticket.objects.filter(cond).values("pk"))
     if since is not None:
         qs = qs.filter(returned_at__date__gte=since)
-    return list(qs.values("unit_id", "unit__name").annotate(
+    rows = qs.values("unit_id", "unit__name").annotate(
         returns=Count("id"), approved=Count("id", filter=Q(return_review_status=ReturnReview.APPROVED)))
-        .order_by("-returns", "unit__name"))
+    return [dict(row) for row in rows.order_by("-returns", "unit__name")]
 
 
 # --- knowledge base ------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def knowledge_list_for_position(*, position: Position | None) -> QuerySet[Knowle
         raise PermissionDenied(_("当前岗位无权管理知识库"))
     qs = KnowledgeArticle.objects.select_related("department")
     if not (is_centre(position) or has_perm(position, Perm.KNOWLEDGE_REVIEW)):
-        qs = qs.filter(department_id=position.department_id)
+        qs = qs.filter(department_id=position.department_id)  # type: ignore[misc]
     return qs.order_by("-updated_at")
 
 

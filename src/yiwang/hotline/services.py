@@ -255,7 +255,7 @@ def ticket_create(
     if caller_phone and not _PHONE_OK.match(caller_phone):
         raise InvalidInput(_("联系电话格式不正确"), details={"field": "caller_phone"})
     citizen = _user(actor) if position is None else None
-    if citizen is not None and not caller_phone and getattr(citizen, "phone_enc", ""):
+    if citizen is not None and not caller_phone and bool(getattr(citizen, "phone_enc", "")):
         caller_phone = citizen.decrypt_phone()
     if anonymous:
         if category not in ANONYMOUS_ALLOWED:
@@ -486,9 +486,9 @@ def dispatch_suggest(ticket: Ticket) -> dict[str, Any]:
                      "rule_id": rule.pk, "division": rule.division}
     model: list[dict[str, Any]] = []
     try:
-        from yiwang.hotline.classifier import suggest_units  # type: ignore[attr-defined]
+        from yiwang.hotline.classifier import suggest_units
     except ImportError:
-        suggest_units = None
+        suggest_units = None  # type: ignore[assignment]
     if suggest_units is not None:
         try:
             ranked = list(suggest_units(f"{ticket.title} {ticket.content}", division=ticket.division))[:3]
@@ -1034,7 +1034,7 @@ def extension_decide(*, request: ExtensionRequest, approve: bool, note: str = ""
         if approve and locked.assignment.clock is not None:
             clock_extend(clock=locked.assignment.clock, days=locked.days, reason=locked.reason or note,
                          approver=actor, position=position)
-            clock = Clock.objects.get(pk=locked.assignment.clock_id)
+            clock = Clock.objects.get(pk=locked.assignment.clock_id)  # type: ignore[misc]
             ticket.expected_at, ticket.light = _expected(clock), clock.status
             _save(ticket, "expected_at", "light")
         _event(ticket, "extension_decided", (_("同意延期") if approve else _("不同意延期")) + f" {note}", actor=actor,

@@ -207,9 +207,11 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.assignment_return(assignment=assignment(), reason=post.get("reason", ""), actor=user,
                                        position=position)
         elif action == "redispatch":
-            services.assignment_redispatch(assignment=assignment(), division=_division(post.get("division", ""))
-                                           or _division("-"), note=post.get("note", ""), actor=user,
-                                           position=position)
+            redispatch_to = _division(post.get("division", "")) or _division("-")
+            if redispatch_to is None:
+                raise InvalidInput(_("请选择要转派的村（社区）"), details={"field": "division"})
+            services.assignment_redispatch(assignment=assignment(), division=redispatch_to, note=post.get("note", ""),
+                                           actor=user, position=position)
         elif action == "reply":
             services.reply_submit(assignment=assignment(), content=post.get("content", ""),
                                   evidence=request.FILES.getlist("evidence"), actor=user, position=position)

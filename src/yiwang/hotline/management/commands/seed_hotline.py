@@ -192,10 +192,10 @@ class Command(BaseCommand):
             done = r["outcome"] in ("closed", "replied")
             assignments.append(Assignment(ticket=t, unit=t.lead_unit, role=AssignmentRole.LEAD,
                                           status=AssignmentStatus.DONE if done else AssignmentStatus.ACCEPTED,
-                                          dispatched_at=t.dispatched_at))
+                                          dispatched_at=t.dispatched_at))  # type: ignore[misc]
             events.append(TicketEvent(ticket=t, kind="registered", text="电话受理", at=t.created_at))
             events.append(TicketEvent(ticket=t, kind="dispatched", text=f"派至{t.lead_unit.name}主办",
-                                      unit=t.lead_unit, at=t.dispatched_at))
+                                      unit=t.lead_unit, at=t.dispatched_at))  # type: ignore[misc]
             if t.dispatched_at is not None:
                 # 签收: most units sign within hours; every 13th ticket only after more than a day.
                 delay = timedelta(hours=30) if t.pk % 13 == 0 else timedelta(minutes=20 + (t.pk % 7) * 25)
@@ -203,10 +203,10 @@ class Command(BaseCommand):
                                           unit=t.lead_unit, at=t.dispatched_at + delay))
             if done:
                 replies.append(Reply(ticket=t, unit=t.lead_unit, content=r["reply"], status=ReplyStatus.APPROVED,
-                                     submitted_at=t.replied_at, reviewed_at=t.replied_at, sent_at=t.replied_at))
+                                     submitted_at=t.replied_at, reviewed_at=t.replied_at, sent_at=t.replied_at))  # type: ignore[misc]
             if r["outcome"] == "closed":
                 callbacks.append(Callback(ticket=t, method="phone", satisfaction=r["satisfaction"],
-                                          resolved=r["satisfaction"] != "unsatisfied", recorded_at=t.closed_at))
+                                          resolved=r["satisfaction"] != "unsatisfied", recorded_at=t.closed_at))  # type: ignore[misc]
         Assignment.objects.bulk_create(assignments, batch_size=500)
         Reply.objects.bulk_create(replies, batch_size=500)
         Callback.objects.bulk_create(callbacks, batch_size=500)
