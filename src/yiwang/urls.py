@@ -20,6 +20,9 @@ urlpatterns = [
     path("workflow/", include("yiwang.workflow.urls")),
     path("hotline/", include("yiwang.hotline.stats_urls")),
     path("hotline/", include("yiwang.hotline.urls")),
+    path("supervision/", include("yiwang.supervision.urls")),
+    path("ratings/", include("yiwang.evaluation.urls")),
+    path("performance/", include("yiwang.performance.urls")),
     path("open311/v2/", include("yiwang.hotline.open311_urls")),
     path("", include("yiwang.portal.urls")),
 ]

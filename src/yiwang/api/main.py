@@ -20,6 +20,9 @@ from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import router as core_router
 from yiwang.core.errors import DomainError
+from yiwang.evaluation.api import router as evaluation_router
+from yiwang.performance.api import router as performance_router
+from yiwang.supervision.api import router as supervision_router
 from yiwang.hotline.api import router as hotline_router
 from yiwang.hotline.stats import stats_router as hotline_stats_router
 from yiwang.licences.api import router as licences_router
@@ -95,4 +98,7 @@ api.add_router("/cases/", cases_router, tags=["cases 办件"])
 api.add_router("/licences/", licences_router, tags=["licences 电子证照"])
 api.add_router("/hotline/stats/", hotline_stats_router, tags=["hotline 12345 热线"])
 api.add_router("/hotline/", hotline_router, tags=["hotline 12345 热线"])
+api.add_router("/supervision/", supervision_router, tags=["supervision 电子监察"])
+api.add_router("/ratings/", evaluation_router, tags=["ratings 好差评"])
+api.add_router("/performance/", performance_router, tags=["performance 绩效与大屏"])
 api.add_router("/system/", system_router, tags=["system 系统"])

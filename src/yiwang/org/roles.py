@@ -66,6 +66,14 @@ class Perm(models.TextChoices):
     TICKET_VIEW = "ticket.view", _("查看工单")
     KNOWLEDGE_EDIT = "knowledge.edit", _("编写知识库")
     KNOWLEDGE_REVIEW = "knowledge.review", _("审核知识库")
+    RULE_MANAGE = "supervision.rule_manage", _("维护监察规则")
+    ALERT_VIEW = "supervision.alert_view", _("查看预警")
+    ALERT_CORRECT = "supervision.alert_correct", _("预警说明与纠错")
+    ALERT_VERIFY = "supervision.alert_verify", _("核实、升级与关闭预警")
+    RATING_REVIEW = "rating.review", _("差评核实与申诉复核")
+    RATING_RECTIFY = "rating.rectify", _("差评整改")
+    PERFORMANCE_VIEW = "performance.view", _("查看绩效与统计")
+    PERFORMANCE_MANAGE = "performance.manage", _("维护考核权重与发布")
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -126,4 +134,19 @@ _HOTLINE_GRANTS: dict[str, set[str]] = {
     Role.ADMINISTRATOR: {Perm.TICKET_VIEW, Perm.KNOWLEDGE_REVIEW},
 }
 for _role, _perms in _HOTLINE_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS.get(_role, frozenset()) | frozenset(_perms)
+
+# Electronic supervision, ratings and performance.
+_SUPERVISION_GRANTS: dict[str, set[str]] = {
+    Role.SUPERVISOR: {Perm.ALERT_VIEW, Perm.ALERT_VERIFY, Perm.RULE_MANAGE, Perm.RATING_REVIEW,
+                      Perm.PERFORMANCE_VIEW, Perm.PERFORMANCE_MANAGE},
+    Role.LEADER: {Perm.ALERT_VIEW, Perm.PERFORMANCE_VIEW},
+    Role.ADMINISTRATOR: {Perm.RULE_MANAGE, Perm.ALERT_VIEW, Perm.PERFORMANCE_VIEW, Perm.PERFORMANCE_MANAGE},
+    Role.DEPARTMENT_HEAD: {Perm.ALERT_VIEW, Perm.ALERT_CORRECT, Perm.RATING_RECTIFY, Perm.PERFORMANCE_VIEW},
+    Role.REVIEWER: {Perm.ALERT_VIEW, Perm.ALERT_CORRECT},
+    Role.APPROVER: {Perm.ALERT_VIEW, Perm.ALERT_CORRECT},
+    Role.WINDOW_CLERK: {Perm.ALERT_VIEW, Perm.ALERT_CORRECT},
+    Role.HOTLINE_OPERATOR: {Perm.ALERT_VIEW, Perm.RATING_REVIEW},
+}
+for _role, _perms in _SUPERVISION_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS.get(_role, frozenset()) | frozenset(_perms)
