@@ -484,6 +484,7 @@ def main() -> None:
         print(f"| {kind} | {table} | {n} |")
     print(f"| **total** | | **{len(statements)}** |\n")
     raw_tps = run_pgbench(script, args.writers, args.cases)
+    shutil.rmtree(script.parent, ignore_errors=True)
     rate = platform_submissions(args.cases, args.writers, ref)
     print("| | transactions/s |\n|---|---:|")
     print(f"| pgbench, equivalent transaction ({sum(per_table.values())} INSERTs: "
