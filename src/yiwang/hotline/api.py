@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from yiwang.api.auth import SessionAuth, UnauthenticatedError
 from yiwang.core.errors import InvalidInput, NotFound
@@ -119,7 +119,7 @@ def _dept(code: str, field: str) -> Department:
 
 
 @router.post("/tickets", response={201: TicketOut}, auth=[SessionAuth()])
-def create_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     """Staff with ``TICKET_INTAKE`` record a phone ticket; anyone else files a web ticket as themselves."""
     user, position = _user(request), _position(request)
     staff = position is not None and has_perm(position, Perm.TICKET_INTAKE)
@@ -140,7 +140,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[st
         address=payload.address, division=division, latitude=payload.latitude, longitude=payload.longitude,
         matter_type=matter, urgency=payload.urgency, actor=user, position=position if staff else None,
         idempotency_key=f"api:{user.pk}:{payload.idempotency_key}" if payload.idempotency_key else None)
-    return 201, _out(ticket, staff=staff)
+    return Status(201, _out(ticket, staff=staff))
 
 
 @router.get("/my-tickets", response=list[TicketOut], auth=[SessionAuth()])

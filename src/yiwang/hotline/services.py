@@ -1205,3 +1205,48 @@ def sms_category_guess(text: str) -> str:
         if any(w in text for w in words):
             return category
     return Category.CONSULT
+
+
+# --- knowledge base: console drafts (added for the KB console pages, views_kb.py) ---------------
+KB_MAX_EXPIRY_DAYS = 3 * 366
+
+
+def _kb_expiry(value: date | None, field: str) -> date | None:
+    """An expiry date must lie after today and at most three years ahead (as in ``knowledge_review``)."""
+    if value is None:
+        return None
+    today = timezone.localdate()
+    if value <= today or value > today + timedelta(days=KB_MAX_EXPIRY_DAYS):
+        raise InvalidInput(_("有效期须在今天之后、三年以内"), details={"field": field})
+    return value
+
+
+def knowledge_draft_save(*, article: KnowledgeArticle | None = None, title: str, question: str, answer: str,
+                         tags: str = "", proposed_expires_on: date | None = None, actor: Any,
+                         position: Position) -> KnowledgeArticle:
+    """Create a draft, or edit one of the department's articles (``KNOWLEDGE_EDIT``), recording the
+    proposed expiry date. Until the centre publishes the article, ``expires_on`` holds the department's
+    proposal (drafts are never searchable, so it has no effect); the reviewer sets the real expiry.
+    An article in review cannot be edited (the reviewer is reading it); editing a published article
+    takes it back to draft (``knowledge_update``)."""
+    require(position, Perm.KNOWLEDGE_EDIT)
+    proposed = _kb_expiry(proposed_expires_on, "proposed_expires_on")
+    with transaction.atomic():
+        if article is None:
+            saved = knowledge_create(title=title, question=question, answer=answer, tags=tags, actor=actor,
+                                     position=position)
+        else:
+            if not is_centre(position) and article.department_id != position.department_id:
+                raise PermissionDenied(_("只能修改本部门的知识"))
+            current = KnowledgeArticle.objects.select_for_update().get(pk=article.pk)
+            if current.status == KnowledgeStatus.IN_REVIEW:
+                raise Conflict(_("审核中的知识不能修改"))
+            saved = knowledge_update(article=current, title=title, question=question, answer=answer, tags=tags,
+                                     actor=actor, position=position)
+        if saved.expires_on != proposed:
+            before = saved.expires_on
+            saved.expires_on = proposed
+            saved.save(update_fields=["expires_on", "updated_at"])
+            audit_record(action="hotline.kb.propose_expiry", actor=actor, position=position, obj=saved,
+                         before={"expires_on": before}, after={"expires_on": proposed})
+    return saved

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.hotline import views
+from yiwang.hotline import views, views_kb
 
 app_name = "hotline"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("mailbox/track/", views.mailbox_track, name="mailbox_track"),
     path("public/", views.public_list, name="public"),
     path("sms/inbound", views.sms_inbound, name="sms_inbound"),
+    path("kb/", views_kb.kb_list, name="kb_list"),
+    path("kb/new/", views_kb.kb_create, name="kb_create"),
+    path("kb/lookup/", views_kb.kb_lookup, name="kb_lookup"),
+    path("kb/review/", views_kb.kb_review_queue, name="kb_review_queue"),
+    path("kb/<int:pk>/", views_kb.kb_detail, name="kb_detail"),
+    path("kb/<int:pk>/edit/", views_kb.kb_edit, name="kb_edit"),
+    path("kb/<int:pk>/submit/", views_kb.kb_submit, name="kb_submit"),
+    path("kb/<int:pk>/review/", views_kb.kb_review, name="kb_review"),
 ]
