@@ -47,7 +47,13 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang_casebench"
 DB_URL = os.environ.get("CASEBENCH_DATABASE_URL", DEFAULT_URL)
 os.environ["DATABASE_URL"] = DB_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
-os.environ.setdefault("YIWANG_HUEY_IMMEDIATE", "true")
+# Huey as in production: *not* immediate. SMS delivery tasks are enqueued after commit into a Redis
+# queue of this run's own name that no consumer reads during the measurement (deleted at the end),
+# so a submission pays for writing its Message rows and enqueueing, never for the delivery itself.
+os.environ["YIWANG_HUEY_IMMEDIATE"] = "false"
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+HUEY_NAME = f"yiwang-casebench-{os.getpid()}"
+os.environ["YIWANG_HUEY_NAME"] = HUEY_NAME
 os.environ.setdefault("YIWANG_LOG_LEVEL", "WARNING")
 MEDIA = Path(tempfile.mkdtemp(prefix="yiwang-casebench-media-"))
 os.environ["YIWANG_MEDIA_ROOT"] = str(MEDIA)  # uploads go to a temporary folder
@@ -74,6 +80,8 @@ def setup_django() -> None:
 
     django.setup()
     settings.MEDIA_ROOT = str(MEDIA)
+    if os.environ.get("CASEBENCH_NO_SUPERVISION"):  # --no-supervision: leave out the after-commit rule check
+        settings.SUPERVISION_EVENT_EVALUATION = False
 
 
 # --- reference data ------------------------------------------------------------------------------
@@ -469,10 +477,43 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--only", choices=["submission", "steps", "status"], default=None,
+                        help="run only one part")
+    parser.add_argument("--no-supervision", action="store_true",
+                        help="skip the supervision rules evaluated after each case save commits")
     args = parser.parse_args()
+    if args.no_supervision:
+        os.environ["CASEBENCH_NO_SUPERVISION"] = "1"
+    try:
+        _run(args)
+    finally:
+        _drop_queue()
+        shutil.rmtree(MEDIA, ignore_errors=True)
+
+
+def _drop_queue() -> None:
+    """Delete this run's never-consumed huey queue (the delivery tasks it collected)."""
+    try:
+        from huey.contrib.djhuey import HUEY
+
+        HUEY.flush()
+    except Exception as exc:  # noqa: BLE001 - cleanup only
+        print(f"(could not flush huey queue {HUEY_NAME}: {exc})")
+
+
+def _run(args: argparse.Namespace) -> None:
     ensure_database(DB_URL)
     setup_django()
     ref = seed()
+    if args.only in (None, "submission"):
+        bench_submission(args, ref)
+    if args.only in (None, "steps"):
+        report_steps(args, ref)
+    if args.only in (None, "status"):
+        report_status(args, ref)
+
+
+def bench_submission(args: argparse.Namespace, ref: dict[str, Any]) -> None:
     statements, case_pk = capture_submission(ref)
     script = Path(tempfile.mkdtemp(prefix="yiwang-casebench-")) / "submission.sql"
     per_table = build_pgbench_script(statements, case_pk, script)
@@ -492,6 +533,8 @@ def main() -> None:
     print(f"| platform `case_apply(submit=True)` with one PDF upload | {rate:,.0f} |")
     print(f"| **platform / raw** | **{rate / raw_tps:.0%}** (goal ≥ 30%) |\n")
 
+
+def report_steps(args: argparse.Namespace, ref: dict[str, Any]) -> None:
     review_ms, decide_ms, bare_ms, step_profile = bench_steps(args.steps, ref)
     print(f"## Task completion ({args.steps} cases, standard process)\n")
     print("| | ms/step | × bare |\n|---|---:|---:|")
@@ -501,13 +544,14 @@ def main() -> None:
           f"{decide_ms / bare_ms:,.0f} |")
     print(f"\nQueries in one review step: {dict(step_profile)}\n")
 
+
+def report_status(args: argparse.Namespace, ref: dict[str, Any]) -> None:
     real_p50, real_p95, bare_p50, bare_p95 = bench_status(args.queries, ref)
     print(f"## Status query by number and query code ({args.queries} requests, Django test client)\n")
     print("| | median ms | p95 ms |\n|---|---:|---:|")
     print(f"| bare Django JSON view | {bare_p50:.2f} | {bare_p95:.2f} |")
     print(f"| `GET /api/v1/cases/status?number=&code=` | {real_p50:.2f} | {real_p95:.2f} |")
     print(f"| **ratio** | **{real_p50 / bare_p50:.1f}×** | {real_p95 / bare_p95:.1f}× |")
-    shutil.rmtree(MEDIA, ignore_errors=True)
 
 
 if __name__ == "__main__":

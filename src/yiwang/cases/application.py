@@ -336,9 +336,11 @@ def _material_of(case: Case, material_id: Any) -> Material:
 
 
 def store_material(*, case: Case, material: Material | None, checked: uploads.CheckedUpload, actor: Any,
-                   notice: Any = None, name: str = "") -> CaseMaterial:
-    """Save a checked upload; earlier files of the same material stop being current (they are kept)."""
-    if material is not None:
+                   notice: Any = None, name: str = "", first_upload: bool = False) -> CaseMaterial:
+    """Save a checked upload; earlier files of the same material stop being current (they are kept).
+    ``first_upload``: the caller knows the case has no file of this material yet (a case created in
+    the same transaction), so there is nothing to mark."""
+    if material is not None and not first_upload:
         CaseMaterial.objects.filter(case=case, material=material, is_current=True).update(is_current=False)
     return CaseMaterial.objects.create(
         case=case, material=material, name=(material.name if material is not None else name)[:200],
@@ -353,11 +355,14 @@ def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tupl
     version_id = getattr(case_or_version, "version_id", None) or case_or_version.pk
     checked: list[tuple[Material, uploads.CheckedUpload]] = []
     errors: dict[str, Any] = {}
+    wanted = {_int(material_id) for material_id, upload in (files or {}).items() if upload is not None}
+    wanted.discard(None)
+    known = {m.pk: m for m in Material.objects.filter(pk__in=wanted, version_id=version_id)} if wanted else {}
     for material_id, upload in (files or {}).items():
         if upload is None:
             continue
         pk = _int(material_id)
-        material = Material.objects.filter(pk=pk, version_id=version_id).first() if pk is not None else None
+        material = known.get(pk) if pk is not None else None
         if material is None:
             errors[f"material_{material_id}"] = {"message": _("材料不存在")}
             continue
@@ -411,33 +416,42 @@ def case_submit(*, case: Case, actor: Any, position: Position | None = None, now
             if locked.number:
                 return locked  # a retried submit: the same case, nothing new
             raise Conflict(_("该申请不能提交"), details={"status": locked.status})
-        if locked.channel != Channel.ONLINE:
-            _filing_position(locked.channel, actor, position)
-        if not locked.applicant_name:
-            raise InvalidInput(_("请填写申请人信息"), details={"fields": {"name": _("此项必填")}})
-        received = local_date(moment)
-        locked.number = case_number_for(locked.division, moment)
-        locked.query_code = new_query_code()
-        locked.status = CaseStatus.SUBMITTED
-        locked.submitted_at = moment
-        locked.materials_received_on = received
-        locked.fee_due = fee_quote(locked.version)
-        locked.lock_version += 1
-        locked.save()
-        clock_services.clock_start(obj=locked, start=received, budget=ACCEPTANCE_DAYS, unit="workdays",
-                                   position=position if locked.channel != Channel.ONLINE else None, actor=actor,
-                                   purpose=ACCEPTANCE_PURPOSE, today=received)
-        titles: dict[str, str] = {Channel.ONLINE: _("网上提交申请"), Channel.WINDOW: _("窗口收件"),
-                  Channel.AGENT: _("村级代办员代为提交申请")}
-        missing = [m.name for m in missing_materials(locked)]
-        event_add(locked, "submitted", titles[locked.channel],
-                  _("材料收到日：%(day)s") % {"day": received.isoformat()}, actor=actor, at=moment)
-        audit_record(action="case.submit", actor=actor, position=position, obj=locked,
-                     before={"status": CaseStatus.DRAFT},
-                     after={"status": locked.status, "number": locked.number, "materials_received_on": received,
-                            "channel": locked.channel, "fee_due": locked.fee_due, "missing_materials": missing})
-        notify_status(locked)
+        _submit_locked(locked, actor=actor, position=position, moment=moment,
+                       missing=[m.name for m in missing_materials(locked)])
     return locked
+
+
+def _submit_locked(locked: Case, *, actor: Any, position: Position | None, moment: datetime,
+                   missing: list[str]) -> None:
+    """The submission itself, on a draft the caller holds (locked, or created in its transaction),
+    inside the caller's transaction; ``missing``: names of required materials without a file."""
+    if locked.channel != Channel.ONLINE:
+        _filing_position(locked.channel, actor, position)
+    if not locked.applicant_name:
+        raise InvalidInput(_("请填写申请人信息"), details={"fields": {"name": _("此项必填")}})
+    received = local_date(moment)
+    locked.status = CaseStatus.SUBMITTED
+    locked.submitted_at = moment
+    locked.materials_received_on = received
+    locked.fee_due = fee_quote(locked.version)
+    locked.lock_version += 1
+    clock_services.clock_start(obj=locked, start=received, budget=ACCEPTANCE_DAYS, unit="workdays",
+                               position=position if locked.channel != Channel.ONLINE else None, actor=actor,
+                               purpose=ACCEPTANCE_PURPOSE, today=received)
+    titles: dict[str, str] = {Channel.ONLINE: _("网上提交申请"), Channel.WINDOW: _("窗口收件"),
+                              Channel.AGENT: _("村级代办员代为提交申请")}
+    event_add(locked, "submitted", titles[locked.channel],
+              _("材料收到日：%(day)s") % {"day": received.isoformat()}, actor=actor, at=moment)
+    # The number last: its sequence row stays locked until commit, so every other submission in
+    # the county waits for it; taking it here keeps that wait as short as possible.
+    locked.number = case_number_for(locked.division, moment)
+    locked.query_code = new_query_code()
+    locked.save()
+    audit_record(action="case.submit", actor=actor, position=position, obj=locked,
+                 before={"status": CaseStatus.DRAFT},
+                 after={"status": locked.status, "number": locked.number, "materials_received_on": received,
+                        "channel": locked.channel, "fee_due": locked.fee_due, "missing_materials": missing})
+    notify_status(locked)
 
 
 def case_apply(
@@ -466,14 +480,20 @@ def case_apply(
                                    idempotency_key=idempotency_key)
             if not getattr(case, "_created", False):  # a concurrent request with the same key won
                 return case, False
+            stored: set[int] = set()
             for material, upload in checked:
-                store_material(case=case, material=material, checked=upload, actor=actor)
+                store_material(case=case, material=material, checked=upload, actor=actor,
+                               first_upload=material.pk not in stored)
+                stored.add(material.pk)
             if checked:
                 audit_record(action="case.material.upload", actor=actor, position=position, obj=case,
                              after={"materials": [{"material": m.pk, "sha256": u.sha256, "size": u.size,
                                                    "type": u.kind} for m, u in checked]})
             if submit:
-                case = case_submit(case=case, actor=actor, position=position, now=now)
+                # The draft was created in this transaction, so nobody else can see, lock or change
+                # it: submit it as it is, and its only current files are the ones just stored.
+                missing = [m.name for m in version.materials.all() if m.required and m.pk not in stored]
+                _submit_locked(case, actor=actor, position=position, moment=now_or(now), missing=missing)
     except IntegrityError:
         existing = _existing_for_key(key)
         if existing is None:

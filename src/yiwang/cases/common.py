@@ -122,7 +122,8 @@ def staff_q(position: Position) -> Q:
 
 def next_sequence(prefix: str, year: int) -> int:
     """The next number of ``(prefix, year)``, locked with ``select_for_update``."""
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: any error here aborts that transaction.
+    with transaction.atomic(savepoint=False):
         row = CaseNumberSequence.objects.select_for_update().filter(prefix=prefix, year=year).first()
         if row is None:
             try:
@@ -210,15 +211,32 @@ def render_notice_file(notice: CaseNotice) -> bool:
 
 # --- notifications --------------------------------------------------------------------------------
 
+def _notify_fields() -> tuple[str, ...]:
+    """What the status notice reads: a few case columns, the item name, the two accounts in full."""
+    from yiwang.accounts.models import User
+
+    users = [f.name for f in User._meta.concrete_fields]
+    return ("id", "number", "query_code", "applicant_name", "applicant_phone_enc", "channel", "status",
+            "applicant_user", "filed_by", "version", "version__name",
+            *(f"applicant_user__{name}" for name in users), *(f"filed_by__{name}" for name in users))
+
+
+_NOTIFY_FIELDS: tuple[str, ...] = ()
+
+
 def notify_status(case: Case, *, note: str = "", key: str = "") -> None:
     """After commit: SMS + inbox to the applicant's account about the case's new status, and an
     inbox copy to the agent who filed it (村级代办) so that they can tell the villager."""
     case_id, status = case.pk, case.status
 
     def send() -> None:
+        global _NOTIFY_FIELDS
         from yiwang.notify.services import notify_person
 
-        fresh = Case.objects.select_related("applicant_user", "filed_by", "version").get(pk=case_id)
+        if not _NOTIFY_FIELDS:
+            _NOTIFY_FIELDS = _notify_fields()
+        fresh = Case.objects.select_related("applicant_user", "filed_by", "version").only(*_NOTIFY_FIELDS).get(
+            pk=case_id)
         context = {"name": fresh.applicant_name, "case_no": fresh.number or "", "case_number": fresh.number or "",
                    "item": fresh.version.name, "status": str(CaseStatus(status).label), "note": note,
                    "query_code": fresh.query_code}

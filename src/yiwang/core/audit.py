@@ -163,6 +163,34 @@ def _held_partition() -> int | None:
     return None
 
 
+class _CachedHead:
+    """The head this transaction last wrote (partition, seq, hash), registered as an on-commit
+    callback like :class:`_HeldPartition`: a rollback of the savepoint that wrote the event drops
+    it, so its presence means the head row still holds exactly these values (we hold its lock)."""
+
+    def __init__(self, partition: int, seq: int, hash_: str):
+        self.partition, self.seq, self.hash = partition, seq, hash_
+
+    def __call__(self) -> None:
+        return None
+
+
+def _cached_head(partition: int) -> _CachedHead | None:
+    cached: _CachedHead | None = getattr(connection, "_yiwang_audit_head", None)
+    if cached is None or cached.partition != partition or not connection.in_atomic_block:
+        return None
+    # the newest on-commit entry is checked first: usually it is the cached head itself
+    if any(entry[1] is cached for entry in reversed(connection.run_on_commit)):
+        return cached
+    return None
+
+
+def _remember_head(partition: int, seq: int, hash_: str) -> None:
+    cached = _CachedHead(partition, seq, hash_)
+    connection._yiwang_audit_head = cached  # type: ignore[attr-defined]
+    transaction.on_commit(cached)
+
+
 def _remember_partition(partition: int) -> None:
     held = _HeldPartition(partition)
     connection._yiwang_audit_held = held  # type: ignore[attr-defined]
@@ -217,7 +245,8 @@ def audit_record(
             if outer:
                 _remember_partition(partition)
         else:
-            head = _lock_head(partition)  # already ours: re-reading the row is cheap
+            # already ours: the head this transaction last wrote, or the locked row re-read
+            head = _cached_head(partition) or _lock_head(partition)
         event = AuditEvent(
             partition=partition,
             seq=head.seq + 1,
@@ -238,4 +267,6 @@ def audit_record(
         event.hash = compute_hash(event)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(partition=partition).update(seq=event.seq, hash=event.hash)
+        if outer:
+            _remember_head(partition, event.seq, event.hash)
     return event

@@ -112,12 +112,17 @@ def notify_person(
     to_deliver: list[int] = []
     now = timezone.now()
     with transaction.atomic():
+        # One query for the messages an earlier call with the same dedupe key already wrote.
+        existing_by_channel: dict[str, Message] = {}
+        if dedupe_key:
+            earlier = Message.objects.filter(recipient=user, channel__in=wanted, dedupe_key=dedupe_key).order_by()
+            for found in earlier:
+                existing_by_channel.setdefault(found.channel, found)
+        planned: list[Message | None] = []  # per wanted channel: a new message, or None (existing one)
         for channel in wanted:
-            if dedupe_key:
-                existing = Message.objects.filter(recipient=user, channel=channel, dedupe_key=dedupe_key).first()
-                if existing is not None:
-                    messages.append(existing)
-                    continue
+            if channel in existing_by_channel:
+                planned.append(None)
+                continue
             tpl = templates.get(channel)
             ctx = context
             if tpl is None:
@@ -144,16 +149,36 @@ def notify_person(
             elif not message.destination:
                 message.status = MessageStatus.SKIPPED
                 message.last_error = _("未登记手机号") if channel == Channel.SMS else _("未登记电子邮箱")
+            planned.append(message)
+        new = [m for m in planned if m is not None]
+        saved = False
+        if len(new) > 1:
+            # All new rows in one INSERT; if a concurrent call with the same dedupe key won any of
+            # them, fall back to one row at a time below (each keeping the winner's message).
             try:
                 with transaction.atomic():
-                    message.save(force_insert=True)
+                    Message.objects.bulk_create(new)
+                saved = all(m.pk is not None for m in new)
             except IntegrityError:
-                # A concurrent call with the same dedupe key won: use its message.
-                existing = Message.objects.filter(recipient=user, channel=channel, dedupe_key=dedupe_key).first()
-                if existing is None:
-                    raise
-                messages.append(existing)
+                for m in new:
+                    m.pk = None
+                    m._state.adding = True
+        for channel, message in zip(wanted, planned, strict=True):
+            if message is None:
+                messages.append(existing_by_channel[channel])
                 continue
+            if not saved:
+                try:
+                    with transaction.atomic():
+                        message.save(force_insert=True)
+                except IntegrityError:
+                    # A concurrent call with the same dedupe key won: use its message.
+                    existing = Message.objects.filter(recipient=user, channel=channel,
+                                                      dedupe_key=dedupe_key).first()
+                    if existing is None:
+                        raise
+                    messages.append(existing)
+                    continue
             messages.append(message)
             if message.status == MessageStatus.QUEUED:
                 to_deliver.append(message.pk)
