@@ -21,7 +21,10 @@ SCOPES: dict[str, Promise] = {
     "notify:send": _("发送通知"),
     "open311": _("Open311 GeoReport v2：提交诉求"),
     "org:read": _("读取组织机构"),
+    "performance:read": _("读取绩效考核与统计"),
     "system:read": _("读取系统信息"),
+    "supervision:read": _("读取电子监察预警与规则"),
+    "supervision:write": _("处置电子监察预警、维护规则"),
 }
 
 

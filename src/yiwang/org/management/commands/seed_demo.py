@@ -61,6 +61,7 @@ class Command(BaseCommand):
         ))
         call_command("seed_hotline")
         call_command("seed_cases_demo")
+        call_command("seed_performance")
 
     # --- divisions -----------------------------------------------------------
     def _division(self, code: str, name: str, parent: Division | None) -> Division:
