@@ -21,7 +21,8 @@ def test_status_changes_send_sms(item, applicant, clerk_a, django_capture_on_com
         services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
     with django_capture_on_commit_callbacks(execute=True):
         services.case_reject(case=case, actor=clerk_a, position=position_of(clerk_a), reason="不符合条件")
-    sms = list(Message.objects.filter(recipient=applicant, channel="sms").order_by("created_at", "id"))
+    sms = list(Message.objects.filter(recipient=applicant, channel="sms", template="case.status_changed")
+               .order_by("created_at", "id"))
     assert len(sms) == 4
     assert [m.template for m in sms] == ["case.status_changed"] * 4
     assert "待补正" in sms[1].body and "不予受理" in sms[3].body
