@@ -1,0 +1,20 @@
+"""Background jobs of electronic supervision: the sweep every 15 minutes."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from yiwang.supervision.engine import sweep
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def supervision_sweep() -> dict[str, int]:
+    """Evaluate every active rule set-based; new alerts are notified, cleared ones auto-resolved."""
+    result = sweep()
+    logger.info("supervision sweep: %s new, %s auto-resolved", result.total_created, result.total_resolved)
+    return {"created": result.total_created, "resolved": result.total_resolved}
