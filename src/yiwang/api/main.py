@@ -21,13 +21,13 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import router as core_router
 from yiwang.core.errors import DomainError
 from yiwang.evaluation.api import router as evaluation_router
-from yiwang.performance.api import router as performance_router
-from yiwang.supervision.api import router as supervision_router
 from yiwang.hotline.api import router as hotline_router
 from yiwang.hotline.stats import stats_router as hotline_stats_router
 from yiwang.licences.api import router as licences_router
 from yiwang.notify.api import router as notify_router
 from yiwang.org.api import router as org_router
+from yiwang.performance.api import router as performance_router
+from yiwang.supervision.api import router as supervision_router
 from yiwang.workflow.api import router as workflow_router
 
 api = NinjaAPI(

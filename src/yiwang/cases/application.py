@@ -355,8 +355,10 @@ def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tupl
     version_id = getattr(case_or_version, "version_id", None) or case_or_version.pk
     checked: list[tuple[Material, uploads.CheckedUpload]] = []
     errors: dict[str, Any] = {}
-    wanted = {_int(material_id) for material_id, upload in (files or {}).items() if upload is not None}
-    wanted.discard(None)
+    wanted: set[int] = {
+        mid for mid in (_int(material_id) for material_id, upload in (files or {}).items() if upload is not None)
+        if mid is not None
+    }
     known = {m.pk: m for m in Material.objects.filter(pk__in=wanted, version_id=version_id)} if wanted else {}
     for material_id, upload in (files or {}).items():
         if upload is None:

@@ -241,7 +241,7 @@ def audit_record(
         partition = _held_partition()
         if partition is None:
             partition = partition_for(object_type, object_id, actor_id)
-            head = _lock_head(partition)
+            head: Any = _lock_head(partition)
             if outer:
                 _remember_partition(partition)
         else:

@@ -163,10 +163,11 @@ def notify_person(
                 for m in new:
                     m.pk = None
                     m._state.adding = True
-        for channel, message in zip(wanted, planned, strict=True):
-            if message is None:
+        for channel, planned_message in zip(wanted, planned, strict=True):
+            if planned_message is None:
                 messages.append(existing_by_channel[channel])
                 continue
+            message = planned_message
             if not saved:
                 try:
                     with transaction.atomic():
