@@ -241,6 +241,33 @@ class StepTimeLimit(_TimeLimit):
         return sql, params
 
 
+class TicketTimeLimit(BaseRule):
+    """12345 工单时限: the hotline's clocks (natural hours or working days, per service level) already
+    set each open ticket's traffic light; yellow and red lights become supervision alerts."""
+
+    code = "time_limit_ticket"
+    name = "12345 工单办理时限"
+    kind = "time_limit"
+    levels = (AlertLevel.YELLOW, AlertLevel.RED)
+    OPEN = ("dispatched", "handling", "returned", "replied", "callback", "reopened")
+
+    def source(self, cfg: RuleConfig, today: date) -> tuple[str, list[Any]]:
+        from yiwang.hotline.models import Ticket
+
+        sql = (
+            "SELECT tk.light AS level, %s AS content_type_id, tk.id AS object_id, CAST(NULL AS BIGINT) AS case_id, "
+            "CAST(NULL AS BIGINT) AS item_id, tk.lead_unit_id AS department_id, tk.division_id AS division_id, "
+            "CAST(NULL AS BIGINT) AS responsible_user_id, "
+            "CASE WHEN tk.light = 'red' THEN %s ELSE %s END AS message "
+            f"FROM {t(Ticket)} tk WHERE tk.light IN ('yellow', 'red') AND tk.status IN ({_in(self.OPEN)})"
+        )
+        return sql, [ct_id(Ticket), _("12345 工单已超过办理时限（红牌）"), _("12345 工单临近办理时限（黄牌）"),
+                     *self.OPEN]
+
+    def evaluate(self, case: Case | int, cfg: RuleConfig, today: date) -> list[Finding]:
+        return []  # tickets are not cases: the periodic sweep (and the hotline's own sweep) covers them
+
+
 # --- procedure (行政许可法 Art. 72/74) ------------------------------------------------------
 
 
@@ -462,7 +489,7 @@ class StepOutOfOrder(BaseRule):
 RULES: dict[str, BaseRule] = {r.code: r for r in (
     CaseTimeLimit(), StepTimeLimit(), RefusalWithoutReasons(), DeemedAcceptance(), SupplementRepeat(),
     StepUnauthorised(), StepOutOfOrder(), LicenceLate(), SuspensionWithoutNotice(), ExtensionOverMax(),
-    FeeMismatch(), RiskUnconfirmed(),
+    FeeMismatch(), RiskUnconfirmed(), TicketTimeLimit(),
 )}
 
 
