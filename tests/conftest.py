@@ -20,6 +20,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A test-client request with another language leaves it active in the thread: reset it."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path_factory):
     """Uploaded files and generated PDFs go to a temporary folder, never into var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

@@ -27,7 +27,7 @@ def test_status_changes_send_sms(item, applicant, clerk_a, django_capture_on_com
     assert [m.template for m in sms] == ["case.status_changed"] * 4
     assert "待补正" in sms[1].body and "不予受理" in sms[3].body
     assert case.number in sms[0].body
-    assert Message.objects.filter(recipient=applicant, channel="inbox").count() == 4
+    assert Message.objects.filter(recipient=applicant, channel="inbox", template="case.status_changed").count() == 4
 
 
 def test_agent_filing_notifies_villager_and_agent(village_item, agent, villager, django_capture_on_commit_callbacks):

@@ -7,9 +7,10 @@ import secrets
 from datetime import date, datetime, time
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiwang.cases.models import Case, CaseEvent, CaseNotice, CaseNumberSequence, CaseStatus, NoticeKind
@@ -230,6 +231,11 @@ def notify_status(case: Case, *, note: str = "", key: str = "") -> None:
     case_id, status = case.pk, case.status
 
     def send() -> None:
+        # Applicants get their messages in the platform's language, whatever the clerk's UI language is.
+        with translation.override(settings.LANGUAGE_CODE):
+            _send()
+
+    def _send() -> None:
         global _NOTIFY_FIELDS
         from yiwang.notify.services import notify_person
 

@@ -218,7 +218,7 @@ def console_window(request: HttpRequest) -> HttpResponse:
                 services.window_session_start(window=window, actor=request.user, position=position,
                                               service=request.POST.get("service", ""),
                                               ticket=request.POST.get("ticket", ""))
-                messages.success(request, _("已开始服务，请请办事群众在评价器上评价"))
+                messages.success(request, _("已开始服务，请办事群众在评价器上评价"))
                 return redirect("evaluation:console_window")
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 from yiwang.calendar.clocks import clock_state
 from yiwang.calendar.models import Clock, ClockStatus, ClockUnit
@@ -385,12 +385,12 @@ EMERGENCY_NUMBERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "110": (str(_("治安警情")), ()),
 }
 OTHER_CHANNELS: dict[str, str] = {
-    "litigation": _noop("已进入诉讼程序的事项，请通过人民法院依法解决。"),
-    "arbitration": _noop("劳动争议等仲裁事项，请向劳动人事争议仲裁委员会等仲裁机构申请仲裁。"),
-    "review": _noop("对行政行为不服的，请依法向复议机关申请行政复议或提起行政诉讼。"),
-    "petition": _noop("已进入信访程序的事项，请按《信访工作条例》向信访部门反映，或查询办理进度。"),
-    "disclosure": _noop("申请政府信息公开，请按《政府信息公开条例》向相关行政机关提出公开申请。"),
-    "discipline": _noop("涉及党员干部违纪违法的检举控告，请向纪检监察机关反映（12388）。"),
+    "litigation": gettext_noop("已进入诉讼程序的事项，请通过人民法院依法解决。"),
+    "arbitration": gettext_noop("劳动争议等仲裁事项，请向劳动人事争议仲裁委员会等仲裁机构申请仲裁。"),
+    "review": gettext_noop("对行政行为不服的，请依法向复议机关申请行政复议或提起行政诉讼。"),
+    "petition": gettext_noop("已进入信访程序的事项，请按《信访工作条例》向信访部门反映，或查询办理进度。"),
+    "disclosure": gettext_noop("申请政府信息公开，请按《政府信息公开条例》向相关行政机关提出公开申请。"),
+    "discipline": gettext_noop("涉及党员干部违纪违法的检举控告，请向纪检监察机关反映（12388）。"),
 }
 
 
