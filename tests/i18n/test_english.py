@@ -73,9 +73,19 @@ def test_home_in_chinese_by_default():
 
 
 @pytest.mark.django_db
-def test_accept_language_header_selects_english():
+def test_pages_stay_chinese_whatever_the_browser_language():
+    # An English browser still gets the Chinese platform until the visitor switches language.
     response = Client().get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
     html = response.content.decode()
+    assert '<html lang="zh-hans"' in html
+    assert "办理时限计算器" in main_nav(html)
+
+
+@pytest.mark.django_db
+def test_language_cookie_selects_english_pages():
+    client = Client()
+    client.cookies["django_language"] = "en"
+    html = client.get("/").content.decode()
     assert '<html lang="en"' in html
     assert "Deadline calculator" in main_nav(html)
 
