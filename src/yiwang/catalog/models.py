@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.core.errors import Conflict
 
@@ -60,8 +61,10 @@ class BusinessKind(models.TextChoices):
 
 
 class LimitUnit(models.TextChoices):
-    WORKDAYS = "workdays", _("工作日")
-    NATURAL = "natural", _("自然日")
+    # A context of their own: in English these read "10 working days", unlike the calendar's
+    # one-word day-kind labels that share the Chinese text.
+    WORKDAYS = "workdays", pgettext_lazy("time limit unit", "工作日")
+    NATURAL = "natural", pgettext_lazy("time limit unit", "自然日")
 
 
 class ResultType(models.TextChoices):
