@@ -11,7 +11,9 @@ creates the alerts that are new (or re-opens auto-resolved ones) in one statemen
 
     UPDATE supervision_alert SET status = 'auto_resolved' … WHERE <open, untouched> AND NOT EXISTS (<finding>)
 
-auto-resolves the ones whose condition cleared. Python only touches the rows that changed
+auto-resolves the ones whose condition cleared. On PostgreSQL the time-limit rules (the big ones: a scan
+of every clock) do both in ONE statement over a single classification of the clocks
+(:func:`_single_pass_sql`). Python only touches the rows that changed
 (their trail records and notifications), in chunks. Running it twice changes nothing.
 """
 
@@ -30,7 +32,7 @@ from django.utils import timezone
 
 from yiwang.cases.models import Case
 from yiwang.supervision.models import ActionKind, Alert, AlertAction, AlertLevel, AlertStatus
-from yiwang.supervision.rules import COLUMNS, BaseRule, Finding, RuleConfig, load_configs, t
+from yiwang.supervision.rules import COLUMNS, BaseRule, Finding, RuleConfig, _TimeLimit, load_configs, t
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,56 @@ def _resolve_sql(rule: BaseRule, cfg: RuleConfig, today: date, now: datetime,
     return sql, [*out, *params]
 
 
+def _single_pass_sql(rule: _TimeLimit, cfg: RuleConfig, today: date, now: datetime) -> tuple[str, list[Any]]:
+    """PostgreSQL, time-limit rules, whole sweep: insert + re-open + auto-resolve in ONE statement.
+
+    The clocks are classified once (the resolve source, each row flagged ``is_current``: a row of the
+    insert source) and matched against this rule's alerts in one hash full join; ``todo`` keeps only
+    the rows that change something (empty in the steady state):
+
+    * a current finding without an alert, or whose alert was auto-resolved → ``ins`` (exactly
+      :func:`_upsert_sql`: insert, or re-open through ``ON CONFLICT``);
+    * an untouched open alert (:data:`AUTO_RESOLVABLE`, :data:`RULE_LEVELS`) matched by no row →
+      ``res`` (exactly :func:`_resolve_sql`).
+
+    One alert per (rule, object, level) (the unique constraint) makes "no alert, or an auto-resolved
+    one" the same as the two-statement path's NOT EXISTS. Both parts see the same snapshot and touch
+    disjoint rows (keys in the findings vs keys not in them), so the result is the two-statement one.
+    """
+    source, params = rule.sweep_source(cfg, today)
+    where, wparams = _exclusions(cfg)
+    cols = ", ".join("f." + c for c in (*COLUMNS, "is_current"))
+    statuses = ", ".join(["%s"] * len(AUTO_RESOLVABLE))
+    levels = ", ".join(["%s"] * len(RULE_LEVELS))
+    sql = (
+        f"WITH todo AS MATERIALIZED (SELECT g.*, a.id AS alert_id FROM (SELECT {cols} FROM ({source}) f "
+        f"WHERE 1 = 1{where}) g "
+        "FULL JOIN (SELECT id, content_type_id, object_id, level, status FROM supervision_alert "
+        "WHERE rule_id = %s) a ON a.content_type_id = g.content_type_id AND a.object_id = g.object_id "
+        "AND a.level = g.level "
+        "WHERE (g.is_current = 1 AND (a.id IS NULL OR a.status = 'auto_resolved')) "
+        f"OR (g.is_current IS NULL AND a.status IN ({statuses}) AND a.level IN ({levels}))), "
+        "ins AS (INSERT INTO supervision_alert (rule_id, level, content_type_id, object_id, case_id, item_id, "
+        "department_id, division_id, responsible_user_id, status, message, detail, raised_at, updated_at) "
+        "SELECT %s, g.level, g.content_type_id, g.object_id, g.case_id, COALESCE(g.item_id, kk.item_id), "
+        "COALESCE(g.department_id, kk.department_id), COALESCE(g.division_id, kk.division_id), "
+        "g.responsible_user_id, 'raised', g.message, '{}', %s, %s FROM todo g "
+        f"LEFT JOIN {t(Case)} kk ON kk.id = g.case_id WHERE g.is_current = 1 "
+        "ON CONFLICT (rule_id, content_type_id, object_id, level) DO UPDATE SET status = 'raised', "
+        "raised_at = excluded.raised_at, updated_at = excluded.updated_at, closed_at = NULL, "
+        "message = excluded.message WHERE supervision_alert.status = 'auto_resolved' "
+        "RETURNING id), "
+        "res AS (UPDATE supervision_alert a SET status = 'auto_resolved', closed_at = %s, updated_at = %s "
+        "FROM todo r WHERE r.is_current IS NULL AND a.id = r.alert_id AND a.rule_id = %s "
+        f"AND a.status IN ({statuses}) AND a.level IN ({levels}) RETURNING a.id) "
+        "SELECT 0, id FROM ins UNION ALL SELECT 1, id FROM res"
+    )
+    out = [*params, *wparams, cfg.rule.pk, *AUTO_RESOLVABLE, *RULE_LEVELS,
+           cfg.rule.pk, _dt(now), _dt(now),
+           _dt(now), _dt(now), cfg.rule.pk, *AUTO_RESOLVABLE, *RULE_LEVELS]
+    return sql, out
+
+
 def _run(sql: str, params: list[Any]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -178,6 +230,12 @@ def _apply_rule(rule: BaseRule, cfg: RuleConfig, *, today: date, now: datetime,
     """Upsert the rule's findings and auto-resolve what cleared (skipped when nothing can be resolved)."""
     if rule.python:
         return _apply_python(rule, cfg, rule.findings(cfg, today, case_id), now, case_id)
+    if (case_id is None and resolvable and isinstance(rule, _TimeLimit)
+            and connection.vendor == "postgresql"):
+        with connection.cursor() as cursor:
+            cursor.execute(*_single_pass_sql(rule, cfg, today, now))
+            rows = cursor.fetchall()
+        return [pk for kind, pk in rows if kind == 0], [pk for kind, pk in rows if kind == 1]
     created = _run(*_upsert_sql(rule, cfg, today, now, case_id))
     resolved = _run(*_resolve_sql(rule, cfg, today, now, case_id)) if resolvable else []
     return created, resolved
@@ -196,9 +254,9 @@ def sweep(*, today: date | None = None, now: datetime | None = None, notify: boo
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Whole-table statements: JIT compilation costs more than it saves here, and the
-                # auto-resolve anti-join must hash (not probe the clock index once per open alert).
+                # auto-resolve anti-join must hash (not probe the clock index once per open alert), in memory.
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL jit = off; SET LOCAL enable_nestloop = off")
+                    cursor.execute("SET LOCAL jit = off; SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'")
             created, resolved = _apply_rule(rule, cfg, today=today, now=now, case_id=None)
             _record_resolved(resolved, now)
         result.created[rule.code] = len(created)

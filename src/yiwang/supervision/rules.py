@@ -181,12 +181,23 @@ class _TimeLimit(BaseRule):
         # Same single scan of the clocks, with the stopped-late ones added.
         return self._source(cfg, today, late=True)
 
-    def _source(self, cfg: RuleConfig, today: date, *, late: bool) -> tuple[str, list[Any]]:
+    def sweep_source(self, cfg: RuleConfig, today: date) -> tuple[str, list[Any]]:
+        """The resolve source plus an ``is_current`` column (1: a current finding, i.e. a row of :meth:`source`;
+        0: only a stopped-late clock that keeps its red card) — one clock scan serves both the insert and
+        the auto-resolve of the single-statement PostgreSQL sweep."""
+        return self._source(cfg, today, late=True, current=True)
+
+    def _source(self, cfg: RuleConfig, today: date, *, late: bool, current: bool = False) -> tuple[str, list[Any]]:
         raise NotImplementedError
 
     @staticmethod
     def _late(late: bool) -> str:
         return " OR (c.stopped_at IS NOT NULL AND c.remaining < 0)" if late else ""
+
+    @staticmethod
+    def _current(current: bool) -> str:
+        # Within the late source a row is a current finding exactly when its clock still runs.
+        return "CASE WHEN c.stopped_at IS NULL THEN 1 ELSE 0 END AS is_current, " if current else ""
 
 
 class CaseTimeLimit(_TimeLimit):
@@ -194,7 +205,7 @@ class CaseTimeLimit(_TimeLimit):
     name = "办件办理时限"
     purposes = HANDLING_PURPOSES
 
-    def _source(self, cfg: RuleConfig, today: date, *, late: bool) -> tuple[str, list[Any]]:
+    def _source(self, cfg: RuleConfig, today: date, *, late: bool, current: bool = False) -> tuple[str, list[Any]]:
         # Without overrides the case row is not needed to classify: the engine fills item, department and
         # division from the case only for the alerts it inserts (so the steady-state sweep is a clock scan).
         scoped = bool(cfg.overrides)
@@ -207,7 +218,7 @@ class CaseTimeLimit(_TimeLimit):
             "SELECT CASE WHEN c.stopped_at IS NOT NULL OR c.due_date < %s THEN 'red' ELSE 'yellow' END AS level, "
             "c.content_type_id AS content_type_id, c.object_id AS object_id, c.object_id AS case_id, "
             f"{cols}CAST(NULL AS BIGINT) AS responsible_user_id, "
-            "CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
+            f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
             f"FROM {t(Clock)} c {join}"
             f"WHERE c.content_type_id = %s AND c.purpose IN ({_in(self.purposes)}) AND ((c.stopped_at IS NULL "
             f"AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
@@ -223,14 +234,14 @@ class StepTimeLimit(_TimeLimit):
     name = "办理环节时限"
     purposes = (STEP_PURPOSE,)
 
-    def _source(self, cfg: RuleConfig, today: date, *, late: bool) -> tuple[str, list[Any]]:
+    def _source(self, cfg: RuleConfig, today: date, *, late: bool, current: bool = False) -> tuple[str, list[Any]]:
         limit_sql, limit_params = self._yellow_limit(cfg, today, "k.item_id", "st.department_id")
         sql = (
             "SELECT CASE WHEN c.stopped_at IS NOT NULL OR c.due_date < %s THEN 'red' ELSE 'yellow' END AS level, "
             "c.content_type_id AS content_type_id, c.object_id AS object_id, k.id AS case_id, "
             "k.item_id AS item_id, COALESCE(st.department_id, k.department_id) AS department_id, "
             "st.division_id AS division_id, st.assignee_id AS responsible_user_id, "
-            "CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
+            f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
             f"FROM {t(Clock)} c JOIN {t(CaseStep)} st ON st.id = c.object_id JOIN {t(Case)} k ON k.id = st.case_id "
             "WHERE c.content_type_id = %s AND c.purpose = %s AND ((c.stopped_at IS NULL "
             f"AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
