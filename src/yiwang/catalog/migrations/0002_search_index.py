@@ -14,7 +14,7 @@ def create_index(apps, schema_editor):
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
         schema_editor.execute(
-            f"INSERT INTO {FTS_TABLE} (version_id, body) "
+            f"INSERT INTO {FTS_TABLE} (version_id, body) "  # noqa: S608 - constant table name
             "SELECT id, search_text FROM catalog_serviceitemversion WHERE status = 'published'"
         )
     elif connection.vendor == "postgresql":
