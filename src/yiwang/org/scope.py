@@ -42,7 +42,15 @@ def scope_filter(
     return queryset.filter(Scope.of(position).q(division_field=division_field, department_field=department_field))
 
 
+def perms_of(position: Position | None) -> frozenset[str]:
+    """The permission codes of ``position`` (none for no position or an inactive one)."""
+    if position is None or not position.is_active:
+        return frozenset()
+    return frozenset(str(p) for p in ROLE_PERMISSIONS.get(position.role, frozenset()))
+
+
 def has_perm(position: Position | None, perm: str) -> bool:
+    # Hot path: a membership test on the role's set, without building the string set of perms_of.
     if position is None or not position.is_active:
         return False
     return perm in ROLE_PERMISSIONS.get(position.role, frozenset())

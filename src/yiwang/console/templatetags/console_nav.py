@@ -6,20 +6,11 @@ permission itself, so a hidden link is a convenience, never the protection.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
-from yiwang.org.roles import ROLE_PERMISSIONS
+from yiwang.org.scope import perms_of
 
 register = template.Library()
-
-
-def perms_of(position: Any) -> frozenset[str]:
-    """Permission codes of ``position`` (empty for none or an inactive one)."""
-    if position is None or not getattr(position, "is_active", False):
-        return frozenset()
-    return frozenset(str(p) for p in ROLE_PERMISSIONS.get(position.role, frozenset()))
 
 
 @register.simple_tag(takes_context=True)
