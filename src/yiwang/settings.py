@@ -236,6 +236,7 @@ AXES_FAILURE_LIMIT = env_int("YIWANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("YIWANG_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.context.request_client_ip"
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
 OTP_TOTP_ISSUER = env_str("YIWANG_OTP_ISSUER", "Yiwang 一网")
@@ -251,6 +252,9 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Proxies (load balancers) whose X-Forwarded-For is believed, as addresses or CIDR blocks.
+# Empty: the socket address is the client. gunicorn reads the same variable. See docs/operations.md.
+TRUSTED_PROXIES = env_list("YIWANG_PROXY_IPS", [])
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("YIWANG_HSTS_SECONDS", 31536000, minimum=0)
