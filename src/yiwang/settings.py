@@ -249,6 +249,12 @@ AXES_HANDLER = "yiwang.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
+# Public forms that could be used to guess: (tries per client address, window in seconds).
+# See yiwang.core.ratelimit.
+RATE_LIMITS = {
+    "accounts.register": (env_int("YIWANG_REGISTER_LIMIT", 10, minimum=1), 3600),
+    "hotline.mailbox_track": (env_int("YIWANG_MAILBOX_TRACK_LIMIT", 20, minimum=1), 600),
+}
 OTP_TOTP_ISSUER = env_str("YIWANG_OTP_ISSUER", "Yiwang 一网")
 # Staff must pass TOTP (or a backup code). Only turn this off on a throwaway test box.
 STAFF_REQUIRE_2FA = env_bool("YIWANG_STAFF_REQUIRE_2FA", True)
