@@ -293,7 +293,11 @@ X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("YIWANG_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_SSL_REDIRECT = env_bool("YIWANG_SSL_REDIRECT", False)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YIWANG_HSTS_SUBDOMAINS", True)
+    # Preloading is a promise to browsers that is slow to take back: the operator opts in.
+    SECURE_HSTS_PRELOAD = env_bool("YIWANG_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = env_bool("YIWANG_SSL_REDIRECT", True)
+SILENCED_SYSTEM_CHECKS = [] if env_bool("YIWANG_HSTS_PRELOAD", False) else ["security.W021"]
 
 # --- Language and time -----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
