@@ -22,9 +22,9 @@ def _fake_bin(tmp_path: Path, *, installed: set[str], uid: int, with_sudo: bool)
     log = tmp_path / "calls.log"
     for tool in ("grep", "env"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
+    known = " ".join(sorted(installed))
     scripts = {
-        "dpkg-query": 'case " %s " in *" ${@: -1} "*) echo "install ok installed";; *) exit 1;; esac'
-                      % " ".join(sorted(installed)),
+        "dpkg-query": f'case " {known} " in *" ${{@: -1}} "*) echo "install ok installed";; *) exit 1;; esac',
         "apt-get": f'echo "apt-get $*" >> {log}',
         "id": f"echo {uid}",
     }
