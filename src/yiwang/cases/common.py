@@ -205,7 +205,8 @@ def render_notice_file(notice: CaseNotice) -> bool:
         with transaction.atomic():
             notice_attach_pdf(notice=notice)
     except Exception:  # noqa: BLE001
-        logger.warning("notice PDF rendering failed for notice %s", notice.pk, exc_info=True)
+        # an error, not a warning: the applicant sees "生成失败" until someone fixes the cause
+        logger.error("notice PDF rendering failed for notice %s", notice.pk, exc_info=True)
         return False
     return True
 
