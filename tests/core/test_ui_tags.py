@@ -72,3 +72,10 @@ def test_form_validation_messages_are_plain_chinese():
     assert _Form({}).errors["title"] == ["请填写此项"]
     text = str(form.errors)
     assert "变量" not in text and "Ensure" not in text
+
+
+def test_process_steps_are_described_in_chinese():
+    html = Template("{% load workflow_tags %}{{ k|step_kind_label }}/{{ r|role_label }}/{{ lv|level_label }}/"
+                    "{{ d|department_label }}").render(Context({"k": "review", "r": "window_clerk",
+                                                               "lv": "township", "d": "$item"}))
+    assert html == "审查/窗口人员/乡镇/街道/事项实施部门"
