@@ -334,7 +334,7 @@ def test_get_requests_bad_filters_are_400(client, tickets, params):
 
 
 def test_dispatch_sets_agency_and_expected_datetime(client, tickets, hl):
-    from yiwang.hotline.services import ticket_dispatch
+    from yiwang.hotline.services.dispatch import ticket_dispatch
 
     _consent, private, _old = tickets
     ticket_dispatch(ticket=private, lead_unit=hl.housing, actor=hl.operator, position=hl.pos(hl.operator))
@@ -355,7 +355,7 @@ def test_unknown_request_and_token_are_404(client, hl, fmt):
 
 
 def test_service_request_updates_extension(client, tickets, hl):
-    from yiwang.hotline.services import assignment_accept, assignment_return, ticket_dispatch
+    from yiwang.hotline.services.dispatch import assignment_accept, assignment_return, ticket_dispatch
 
     _consent, private, _old = tickets
     ticket_dispatch(ticket=private, lead_unit=hl.housing, actor=hl.operator, position=hl.pos(hl.operator))

@@ -401,7 +401,7 @@ def _service_notice(ticket: Ticket) -> str:
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _authenticate(request)
     fields = _parse_post(request)
-    from yiwang.hotline.services import ticket_create
+    from yiwang.hotline.services.intake import ticket_create
 
     idempotency = (request.headers.get("Idempotency-Key") or "").strip()[:60]
     ticket = ticket_create(

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import crypto
 from yiwang.core.errors import NotFound, PermissionDenied
 from yiwang.core.masking import mask_name, mask_text
-from yiwang.hotline.common import is_centre, segment
+from yiwang.hotline.centre import is_centre
 from yiwang.hotline.models import (
     Assignment,
     AssignmentStatus,
@@ -38,6 +38,7 @@ from yiwang.hotline.models import (
     Ticket,
     TicketStatus,
 )
+from yiwang.hotline.segmentation import segment
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm, Role
 from yiwang.org.scope import has_perm

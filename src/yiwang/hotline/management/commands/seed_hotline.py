@@ -18,7 +18,6 @@ from django.utils import timezone
 from yiwang.core import crypto
 from yiwang.core.audit import audit_record
 from yiwang.core.masking import mask_phone
-from yiwang.hotline.common import search_text
 from yiwang.hotline.demo_tickets import MATTER_TYPES, URBAN_TOWNSHIP, demo_ticket_rows
 from yiwang.hotline.models import (
     Assignment,
@@ -37,6 +36,7 @@ from yiwang.hotline.models import (
     TicketEvent,
     TicketStatus,
 )
+from yiwang.hotline.segmentation import search_text
 from yiwang.org.demo_data import COUNTY, TOWNSHIPS
 from yiwang.org.models import Department, Division
 
