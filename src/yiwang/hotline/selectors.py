@@ -32,6 +32,7 @@ from yiwang.hotline.models import (
     ExtensionStatus,
     KnowledgeArticle,
     KnowledgeStatus,
+    PublicationStatus,
     Reply,
     ReplyStatus,
     ReturnReview,
@@ -251,17 +252,32 @@ PUBLIC_STATUSES = (TicketStatus.CALLBACK, TicketStatus.CLOSED)
 
 
 def public_ticket_list() -> QuerySet[Ticket]:
-    """Tickets the caller agreed to publish, once answered."""
-    return (Ticket.objects.filter(publish_consent=True, status__in=PUBLIC_STATUSES)
+    """Tickets the caller agreed to publish and the centre reviewed for publication (公开审核), once answered."""
+    return (Ticket.objects.filter(publish_consent=True, publication_status=PublicationStatus.APPROVED,
+                                  status__in=PUBLIC_STATUSES)
             .select_related("lead_unit", "division", "matter_type").order_by("-replied_at", "-id"))
 
 
+def publication_review_queue(*, position: Position | None) -> QuerySet[Ticket]:
+    """Answered tickets with the caller's consent that wait for the centre's publication review."""
+    if position is None or not is_centre(position) or not has_perm(position, Perm.TICKET_REVIEW):
+        return Ticket.objects.none()
+    return (Ticket.objects.filter(publish_consent=True, publication_status=PublicationStatus.PENDING,
+                                  status__in=PUBLIC_STATUSES).order_by("replied_at", "id"))
+
+
 def public_ticket_view(ticket: Ticket) -> dict[str, Any]:
-    """The masked public form of a ticket: no phone, masked name, IDs/phones masked in free text."""
+    """The masked public form of a ticket: no phone, masked name, IDs/phones masked in free text.
+
+    The title and text are the reviewed ones (``published_*``) once approved for publication; before
+    that only the caller following their own letter (query code) sees it, masked."""
     replies = [r for r in ticket.replies.all() if r.status == ReplyStatus.APPROVED]
+    approved = ticket.publication_status == PublicationStatus.APPROVED
+    title = ticket.published_title if approved else ticket.title
+    content = ticket.published_content if approved else ticket.content
     return {
-        "number": ticket.number, "category": ticket.get_category_display(), "title": mask_text(ticket.title),
-        "content": mask_text(ticket.content), "caller": mask_name(ticket.caller_name) if ticket.caller_name else "",
+        "number": ticket.number, "category": ticket.get_category_display(), "title": mask_text(title),
+        "content": mask_text(content), "caller": mask_name(ticket.caller_name) if ticket.caller_name else "",
         "division": ticket.division.name if ticket.division else "", "unit": ticket.lead_unit.name if ticket.lead_unit else "",
         "created_at": ticket.created_at, "replied_at": ticket.replied_at, "status": ticket.get_status_display(),
         "replies": [{"unit": r.unit.name, "content": mask_text(r.content), "at": r.reviewed_at} for r in replies],

@@ -7,6 +7,7 @@ theirs), runs in a transaction, writes an audit event and sends notifications af
 * ``dispatch``: the dispatch catalogue and suggestion, 派单, the ticket clock, 退单 and 改派;
 * ``handling``: 答复 and its review, 回访 and 重办, 领导批示, extensions, 催办/督办;
 * ``knowledge``: the knowledge base (知识库);
+* ``publication``: 公开审核, the review of a letter before its text is public;
 * ``records``/``messages``: what they share (locking, timeline, clean input, attachments; messages
   to units and callers after commit).
 
@@ -56,6 +57,7 @@ from yiwang.hotline.services.knowledge import (
     knowledge_submit,
     knowledge_update,
 )
+from yiwang.hotline.services.publication import ticket_publication_review
 from yiwang.hotline.services.records import max_reopens
 
 __all__ = [
@@ -65,5 +67,5 @@ __all__ = [
     "knowledge_review", "knowledge_submit", "knowledge_update", "leader_instruct", "max_reopens", "reply_review",
     "reply_submit", "return_review", "service_level_for", "sms_category_guess", "ticket_close_on_spot",
     "ticket_create", "ticket_dispatch", "ticket_divert", "ticket_find_duplicates", "ticket_flag_for_leader",
-    "ticket_merge", "ticket_update_intake",
+    "ticket_merge", "ticket_publication_review", "ticket_update_intake",
 ]
