@@ -14,6 +14,7 @@ Who sees which tickets:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -115,7 +116,8 @@ def ticket_get_for_citizen(*, user: Any, pk: int | str) -> Ticket:
 
 def ticket_get_by_query_code(*, number: str, code: str) -> Ticket:
     """Follow a mailbox letter with its number and query code (查询码); both must match."""
-    number, code = (number or "").strip(), (code or "").strip().upper()
+    # The code may be typed in groups or lower case: ``abcd-efgh jkmn`` is ``ABCDEFGHJKMN``.
+    number, code = (number or "").strip(), re.sub(r"[\s\-]", "", code or "").upper()
     ticket = Ticket.objects.filter(number=number).first() if number and code else None
     if ticket is None or not ticket.query_code_hash or not crypto.constant_time_equal(
             ticket.query_code_hash, crypto.blind_index(code, purpose="ticket-query")):

@@ -3,7 +3,8 @@
 * ``ticket_create``: any channel. Phone tickets are recorded by the centre (``TICKET_INTAKE``); mailbox,
   web, SMS and Open311 tickets are filed by the public (``position=None``). 咨询, 建议 and 举报 may be
   anonymous (whistle-blowers are protected); 投诉 and 求助 need a contact phone, because they need a
-  reply and a callback. Public senders get a query code (查询码) to follow their letter.
+  reply and a callback. Public senders get a query code (查询码, 12 unambiguous characters,
+  ``new_query_code``) to follow their letter.
 * ``ticket_update_intake``: the centre corrects the classification before dispatch;
 * ``ticket_close_on_spot``: 直接办结 of a consultation from the knowledge base during the call;
 * ``sms_category_guess``: inbound SMS carry no category;
@@ -66,6 +67,16 @@ from yiwang.org.roles import Perm
 
 ANONYMOUS_ALLOWED = frozenset({Category.CONSULT, Category.SUGGESTION, Category.REPORT})
 _PHONE_OK = __import__("re").compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+# 查询码: 12 characters from 31 that cannot be misread (no 0/O, 1/I/L), about 59 bits; only its blind
+# index is stored. The letter's number alone never opens it (``selectors.ticket_get_by_query_code``).
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 12
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
 def ticket_create(
@@ -138,7 +149,7 @@ def ticket_create(
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    query_code = secrets.token_hex(4).upper() if (anonymous or citizen is None) else ""
+    query_code = new_query_code() if (anonymous or citizen is None) else ""
     try:
         with transaction.atomic():
             ticket = Ticket(
