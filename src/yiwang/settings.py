@@ -238,6 +238,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
+# Unmasking personal data (查看完整个人信息): a hard limit per position per hour, and the hourly
+# volume above which supervision gets an alert (rule ``unmask_volume``).
+PERSON_UNMASK_LIMIT_PER_HOUR = env_int("YIWANG_UNMASK_LIMIT_PER_HOUR", 30, minimum=1)
+PERSON_UNMASK_ALERT_PER_HOUR = env_int("YIWANG_UNMASK_ALERT_PER_HOUR", 10, minimum=1)
 OTP_TOTP_ISSUER = env_str("YIWANG_OTP_ISSUER", "Yiwang 一网")
 # Staff must pass TOTP (or a backup code). Only turn this off on a throwaway test box.
 STAFF_REQUIRE_2FA = env_bool("YIWANG_STAFF_REQUIRE_2FA", True)
