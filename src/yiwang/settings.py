@@ -256,6 +256,10 @@ RATE_LIMITS = {
     "accounts.register": (env_int("YIWANG_REGISTER_LIMIT", 10, minimum=1), 3600),
     "hotline.mailbox_track": (env_int("YIWANG_MAILBOX_TRACK_LIMIT", 20, minimum=1), 600),
 }
+# Unmasking personal data (查看完整个人信息): a hard limit per position per hour, and the hourly
+# volume above which supervision gets an alert (rule ``unmask_volume``).
+PERSON_UNMASK_LIMIT_PER_HOUR = env_int("YIWANG_UNMASK_LIMIT_PER_HOUR", 30, minimum=1)
+PERSON_UNMASK_ALERT_PER_HOUR = env_int("YIWANG_UNMASK_ALERT_PER_HOUR", 10, minimum=1)
 OTP_TOTP_ISSUER = env_str("YIWANG_OTP_ISSUER", "Yiwang 一网")
 # Staff must pass TOTP (or a backup code). Only turn this off on a throwaway test box.
 STAFF_REQUIRE_2FA = env_bool("YIWANG_STAFF_REQUIRE_2FA", True)

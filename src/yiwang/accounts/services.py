@@ -1,4 +1,4 @@
-"""Account actions (账户): registration, staff accounts, unmasking, key rotation, two-factor.
+"""Account actions (账户): registration, staff accounts, key rotation, two-factor (unmasking: ``unmasking``).
 
 Every function here is one use case. It checks permission, changes state inside
 ``transaction.atomic`` and writes an audit event. Personal data never goes into audit
@@ -28,7 +28,7 @@ from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from yiwang.core.masking import mask_text
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm
-from yiwang.org.scope import has_perm, scope_filter
+from yiwang.org.scope import has_perm
 
 USERNAME_MIN, USERNAME_MAX = 3, 30
 BACKUP_CODE_COUNT = 10
@@ -335,52 +335,6 @@ def user_pii_update(*, actor: Any, user: User, id_number: str | None = None, pho
     for name in fields:
         setattr(user, name, getattr(locked, name))
     return locked
-
-
-# --- Unmasking ------------------------------------------------------------------------------
-
-
-def person_unmask(*, actor: Any, position: Position | None, user_id: int, reason: str) -> dict[str, str]:
-    """Reveal a person's full name, resident ID and phone, for a stated reason (audited).
-
-    Scope rule (数据权限):
-
-    * the acting position must belong to ``actor``, be active and hold ``Perm.PERSON_UNMASK``;
-    * a **staff member** (anyone holding a position, or a staff account) may be unmasked only
-      if they hold an active position inside the acting position's scope (division subtree
-      and, for departmental roles, the same department). A clerk of township B therefore
-      cannot unmask a clerk of township A;
-    * **citizens and enterprises** have no division of their own: they come to whichever
-      window serves them, so any position with ``PERSON_UNMASK`` may unmask them. The
-      reason is mandatory and every view is an audit event (``person.unmask``).
-    """
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("请先登录"))
-    if position is None or position.user_id != actor.pk or not has_perm(position, Perm.PERSON_UNMASK):
-        raise PermissionDenied(_("当前岗位无权查看完整个人信息"), details={"permission": Perm.PERSON_UNMASK.value})
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise InvalidInput(_("请填写查看事由"), details={"errors": [
-            {"field": "reason", "code": "required", "message": _("请填写查看事由")}]})
-    if len(reason) > 200:
-        reason = reason[:200]
-    try:
-        target = User.objects.get(pk=int(user_id))
-    except (User.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotFound(_("人员不存在"), details={"user_id": user_id}) from exc
-
-    target_positions = Position.objects.filter(user=target, is_active=True)
-    is_staff_person = target.kind == AccountKind.STAFF or target.is_staff or target_positions.exists()
-    if is_staff_person and not scope_filter(target_positions, position).exists():
-        raise PermissionDenied(_("该人员不在本岗位管辖范围内"), details={"user_id": target.pk})
-
-    revealed = {"name": target.real_name or target.username, "id_number": target.decrypt_id_number(),
-                "phone": target.decrypt_phone()}
-    with transaction.atomic():
-        audit_record(action="person.unmask", actor=actor, position=position, obj=target,
-                     after={"reason": reason, "fields": [k for k, v in revealed.items() if v],
-                            "id_number": target.id_number_masked, "phone": target.phone_masked})
-    return revealed
 
 
 # --- Key rotation ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
 from yiwang.core.ratelimit import client_key, rate_limit_hit
 from yiwang.hotline import selectors, services
-from yiwang.hotline.common import is_centre, require_centre
+from yiwang.hotline.centre import is_centre, require_centre
 from yiwang.hotline.forms import QUICK_PHRASES, CallbackForm, IntakeForm, MailboxForm, TrackForm
 from yiwang.hotline.models import (
     Assignment,
