@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.cases.factories import make_item
 from tests.cases.test_handling_helpers import make_case
 from tests.conftest import login
-from yiwang.cases.common import notice_issue
+from yiwang.cases.notices import notice_issue
 from yiwang.core import pdf
 
 pytestmark = pytest.mark.django_db
