@@ -255,6 +255,7 @@ AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
 RATE_LIMITS = {
     "accounts.register": (env_int("YIWANG_REGISTER_LIMIT", 10, minimum=1), 3600),
     "hotline.mailbox_track": (env_int("YIWANG_MAILBOX_TRACK_LIMIT", 20, minimum=1), 600),
+    "cases.status_query": (env_int("YIWANG_STATUS_QUERY_LIMIT", 20, minimum=1), 600),
 }
 # Unmasking personal data (查看完整个人信息): a hard limit per position per hour, and the hourly
 # volume above which supervision gets an alert (rule ``unmask_volume``).

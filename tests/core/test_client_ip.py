@@ -58,8 +58,7 @@ def test_status_query_throttle_buckets_per_citizen_behind_the_balancer(settings,
     """Behind the load balancer every citizen has their own bucket, not one shared by all."""
     from django.core.cache import cache
 
-    from yiwang.cases.selectors import QUERY_LIMIT
-
+    QUERY_LIMIT = settings.RATE_LIMITS["cases.status_query"][0]  # noqa: N806
     cache.clear()
     settings.TRUSTED_PROXIES = ["10.0.0.5"]
     url = "/api/v1/cases/status?number=NOPE&code=000000"

@@ -53,8 +53,9 @@ def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
-def query_code_matches(case: Case | None, code: str) -> bool:
-    """Constant-time comparison (also spent when there is no case)."""
-    expected = case.query_code if case is not None and case.query_code else "X" * QUERY_CODE_LENGTH
+def query_code_matches(case: Case | str | None, code: str) -> bool:
+    """Constant-time comparison (also spent when there is no case); ``case`` may be the stored code."""
+    stored = case if isinstance(case, str) or case is None else case.query_code
+    expected = stored or "X" * QUERY_CODE_LENGTH
     ok = constant_time_equal(expected, (code or "").strip().upper())
-    return ok and case is not None
+    return ok and bool(stored)

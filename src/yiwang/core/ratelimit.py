@@ -2,7 +2,8 @@
 
 One fixed-window counter per ``(scope, client)`` in Django's cache (Redis when ``REDIS_URL``
 is set, so every app server shares it; the process's local memory otherwise). Used by
-registration (``accounts``) and the mailbox tracking page (``hotline``); a new public form
+registration (``accounts``), the mailbox tracking page (``hotline``) and the public status query
+(``cases.status_query``); a new public form
 that could be used to guess (a code, an ID number, a password) calls :func:`rate_limit_hit`
 the same way. Limits are named once in :data:`LIMITS` and read from settings.
 
@@ -20,14 +21,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from yiwang.core.context import client_ip
-from yiwang.core.errors import DomainError, ErrorCode
+from yiwang.core.errors import RateLimited
 
-
-class RateLimited(DomainError):
-    """Too many tries from one client: HTTP 429, nothing was done."""
-
-    status = 429
-    code = ErrorCode.RATE_LIMITED
+__all__ = ["RateLimited", "client_key", "rate_limit_hit"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +43,8 @@ def _limit(scope: str) -> Limit:
 
 
 def client_key(request: HttpRequest) -> str:
-    """Who is trying: the client address (``TRUST_X_FORWARDED_FOR`` behind a proxy)."""
-    return client_ip(request.META) or "unknown"
+    """Who is trying: the client address (``YIWANG_PROXY_IPS`` behind a load balancer)."""
+    return getattr(request, "ip", None) or client_ip(request.META) or "unknown"
 
 
 def rate_limit_hit(*, scope: str, client: str) -> None:
