@@ -19,7 +19,7 @@ LETTER = "我叫李四，住东关村3组12号，电话 139 1234 5678，座机�
 @pytest.fixture
 def answered(phone_ticket):
     def _make(consent=True):
-        ticket = phone_ticket(content=LETTER, publish_consent=consent)
+        ticket = phone_ticket(content=LETTER, publish_consent=consent, address="东关村3组12号")
         Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.CLOSED)
         return Ticket.objects.get(pk=ticket.pk)
 
@@ -37,7 +37,8 @@ def test_consent_alone_publishes_nothing(client, hl, answered):
     assert ticket.publication_status == PublicationStatus.PENDING
     assert ticket not in selectors.public_ticket_list()
     assert ticket.number not in client.get("/hotline/public/").content.decode()
-    assert _open311(client, ticket.number)["description"] is None
+    body = _open311(client, ticket.number)
+    assert body["description"] is None and body["address"] == "东关村" and body["lat"] is None  # village only
     assert ticket in selectors.publication_review_queue(position=hl.pos(hl.operator))
 
 
@@ -46,8 +47,8 @@ def test_reviewed_text_is_what_is_published(client, hl, answered):
     ticket = answered()
     # when the centre approves a redacted text
     ticket_publication_review(ticket=ticket, approve=True, title="邻居噪音扰民",
-                              content="东关村居民反映邻居噪音扰民，联系电话13912345678。", actor=hl.operator,
-                              position=hl.pos(hl.operator))
+                              content="东关村居民反映邻居噪音扰民，联系电话13912345678。", address="东关村",
+                              actor=hl.operator, position=hl.pos(hl.operator))
     # then the public list and Open311 show the reviewed text, masked; never the original
     page = client.get("/hotline/public/").content.decode()
     body = _open311(client, ticket.number)
@@ -56,6 +57,7 @@ def test_reviewed_text_is_what_is_published(client, hl, answered):
         assert "13912345678" not in shown
     assert "东关村居民反映邻居噪音扰民" in page
     assert body["description"] == "东关村居民反映邻居噪音扰民，联系电话139****5678。"
+    assert body["address"] == "东关村"
     assert ticket not in selectors.publication_review_queue(position=hl.pos(hl.operator))
 
 

@@ -5,7 +5,8 @@ Content is identified by its magic bytes, never by the file name or the browser'
 * ``pdf`` ``%PDF-``; ``png`` ``\\x89PNG``; ``jpg`` ``\\xff\\xd8\\xff``; ``gif`` ``GIF87a``/``GIF89a``;
   ``mp3`` ``ID3`` or an MPEG frame header (hotline call recordings);
 * ZIP containers (``PK\\x03\\x04``) are opened to tell ``docx`` (``word/``), ``xlsx`` (``xl/``) and
-  ``ofd`` (``OFD.xml``, the national layout-document format) apart.
+  ``ofd`` (``OFD.xml``, the national layout-document format) apart; ``ole`` is the legacy Office
+  container (``.doc``/``.xls``, told apart by the extension only).
 
 ``check_upload`` accepts a file only when its sniffed kind is in ``allowed`` **and** its extension
 belongs to that kind (an ``.html`` renamed ``.pdf`` fails both ways). Empty files, files larger than
@@ -46,6 +47,7 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "xlsx": frozenset({".xlsx"}),
     "ofd": frozenset({".ofd"}),
     "mp3": frozenset({".mp3"}),
+    "ole": frozenset({".doc", ".xls"}),
 }
 CONTENT_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -56,9 +58,11 @@ CONTENT_TYPES: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ofd": "application/ofd",
     "mp3": "audio/mpeg",
+    "ole": "application/msword",
 }
+CONTENT_TYPES_BY_EXTENSION = {".xls": "application/vnd.ms-excel"}
 LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPEG", "gif": "GIF", "docx": "Word", "xlsx": "Excel", "ofd": "OFD",
-          "mp3": "MP3"}
+          "mp3": "MP3", "ole": "Word/Excel 97"}
 STORED_EXTENSION = {"jpg": ".jpg"}
 
 
@@ -113,6 +117,8 @@ def sniff(content: bytes) -> str | None:
         return "mp3"
     if content.startswith(b"PK\x03\x04"):
         return _zip_kind(content)
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
     return None
 
 
@@ -147,8 +153,15 @@ def _read(upload: UploadLike, limit: int) -> bytes:
             buffer.extend(chunk)
             if len(buffer) > limit:
                 break
-        return bytes(buffer)
-    return upload.read(limit + 1)
+        content = bytes(buffer)
+    else:
+        content = upload.read(limit + 1)
+    if hasattr(upload, "seek"):  # the caller may still store the upload itself
+        try:
+            upload.seek(0)
+        except (OSError, ValueError):
+            pass
+    return content
 
 
 def check_upload(upload: UploadLike | None, *, allowed: Iterable[str], max_bytes: int | None = None,
@@ -179,7 +192,8 @@ def check_upload(upload: UploadLike | None, *, allowed: Iterable[str], max_bytes
         raise InvalidInput(_("文件扩展名与文件内容不符"), code="upload_extension_mismatch",
                            details={"file": original, "detected": kind, "extension": extension, **extra})
     stored = f"{uuid.uuid4().hex}{STORED_EXTENSION.get(kind) or sorted(EXTENSIONS[kind])[0]}"
-    return CheckedUpload(kind=kind, content_type=CONTENT_TYPES[kind], size=len(content),
+    content_type = CONTENT_TYPES_BY_EXTENSION.get(extension, CONTENT_TYPES[kind])
+    return CheckedUpload(kind=kind, content_type=content_type, size=len(content),
                          sha256=hashlib.sha256(content).hexdigest(), original_name=original, stored_name=stored,
                          content=content)
 

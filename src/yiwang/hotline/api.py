@@ -80,6 +80,7 @@ class PublicationIn(Schema):
     approve: bool
     title: str | None = None
     content: str | None = None
+    address: str | None = None
     note: str = ""
 
 
@@ -272,8 +273,8 @@ def review_publication(request: HttpRequest, ticket_id: int, payload: Publicatio
     position = _position(request)
     ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
     t = services.ticket_publication_review(ticket=ticket, approve=payload.approve, title=payload.title,
-                                           content=payload.content, note=payload.note, actor=_user(request),
-                                           position=position)
+                                           content=payload.content, address=payload.address, note=payload.note,
+                                           actor=_user(request), position=position)
     return {"id": t.pk, "publication_status": t.publication_status, "published_title": t.published_title,
             "published_content": t.published_content}
 

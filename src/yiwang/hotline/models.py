@@ -182,6 +182,7 @@ class Ticket(models.Model):
                                           default=PublicationStatus.PENDING)
     published_title = models.CharField(_("公开标题"), max_length=200, blank=True)
     published_content = models.TextField(_("公开内容"), blank=True)
+    published_address = models.CharField(_("公开地址"), max_length=200, blank=True)
     publication_note = models.CharField(_("公开审核意见"), max_length=500, blank=True)
     publication_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                                 blank=True, related_name="+")

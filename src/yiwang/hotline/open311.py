@@ -20,8 +20,8 @@ Semantics:
 * Personal data never leaves: no caller data is output; ``description``, ``address``, ``lat`` and
   ``long`` are given only for tickets whose citizen agreed to publication (公开同意) **and** whose
   text the centre reviewed for publication (公开审核, ``services.publication``): ``description`` is
-  the reviewed text, with ID and phone numbers masked; otherwise ``address`` is the township/village
-  name. Timeline texts (``status_notes``, update descriptions) of other tickets are shown only when
+  the reviewed text (and address), with ID and phone numbers masked; otherwise ``address`` is the
+  township/village name. Timeline texts (``status_notes``, update descriptions) of other tickets are shown only when
   the system wrote them (registered, dispatched, accepted…); free text (replies, notes) becomes a
   neutral label.
 * ``jurisdiction_id`` is optional (one jurisdiction: ``YIWANG_OPEN311_JURISDICTION``, default
@@ -507,7 +507,8 @@ def requests_queryset(params: Any) -> QuerySet:
 
 # Columns read for a service request (plain values: no model instances for up to 1000 rows).
 REQUEST_FIELDS = (
-    "number", "status", "published_content", "publish_consent", "publication_status", "address", "latitude",
+    "number", "status", "published_content", "publish_consent", "publication_status", "published_address",
+    "latitude",
     "longitude", "created_at", "updated_at", "expected_at", "service_code", "diversion_kind", "diversion_message",
     "matter_type__code", "matter_type__name", "lead_unit__name", "division__name", "status_note", "status_note_kind",
 )
@@ -557,7 +558,8 @@ def request_dict(row: dict[str, Any]) -> dict[str, Any]:
         "requested_datetime": stamp(row["created_at"]),
         "updated_datetime": stamp(row["updated_at"]),
         "expected_datetime": stamp(row["expected_at"]),
-        "address": (mask_text(row["address"]) if public and row["address"] else row["division__name"]) or None,
+        "address": (mask_text(row["published_address"]) if public and row["published_address"]
+                    else row["division__name"]) or None,
         "address_id": None,
         "zipcode": None,
         "lat": float(row["latitude"]) if public and row["latitude"] is not None else None,

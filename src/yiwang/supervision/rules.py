@@ -303,8 +303,8 @@ class UnmaskVolume(BaseRule):
         per_hour = int(cfg.param("per_hour", getattr(settings, "PERSON_UNMASK_ALERT_PER_HOUR", 10)))
         since = timezone.now() - timedelta(days=1)
         events = AuditEvent.objects.filter(action=self.ACTION, occurred_at__gte=since, position_id__isnull=False)
-        busy = list(events.values("position_id").annotate(n=Count("id")).filter(n__gt=per_hour)
-                    .values_list("position_id", flat=True))
+        busy = [pk for pk in events.values("position_id").annotate(n=Count("id")).filter(n__gt=per_hour)
+                .values_list("position_id", flat=True) if pk is not None]
         out: list[Finding] = []
         for position in Position.objects.filter(pk__in=busy).order_by("pk"):
             times = sorted(events.filter(position_id=position.pk).values_list("occurred_at", flat=True))

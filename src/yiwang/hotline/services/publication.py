@@ -3,8 +3,8 @@
 A citizen's consent (``publish_consent``) is necessary but not enough: the public list
 (``selectors.public_ticket_list``) and Open311 show a ticket's text only after the centre
 (``TICKET_REVIEW``) approved it with ``ticket_publication_review``. The reviewer may shorten or
-redact the title and text; what is stored in ``published_title``/``published_content`` is that
-reviewed text, masked again with ``core.masking.mask_text``. A refusal needs a note and clears any
+redact the title, text and address; what is stored in ``published_title``/``published_content``/
+``published_address`` is that reviewed text, masked again with ``core.masking.mask_text``. A refusal needs a note and clears any
 published text. Every review is audited (``hotline.ticket.publication_review``).
 """
 
@@ -27,7 +27,8 @@ from yiwang.org.roles import Perm
 
 
 def ticket_publication_review(*, ticket: Ticket, approve: bool, title: str | None = None, content: str | None = None,
-                              note: str = "", actor: Any, position: Position | None) -> Ticket:
+                              address: str | None = None, note: str = "", actor: Any,
+                              position: Position | None) -> Ticket:
     """Approve (with the reviewed, redacted text) or refuse the publication of a consenting ticket."""
     require_centre(position, Perm.TICKET_REVIEW)
     note = _text(note, "note", required=not approve, limit=500)
@@ -41,14 +42,17 @@ def ticket_publication_review(*, ticket: Ticket, approve: bool, title: str | Non
                                                      limit=200))
             locked.published_content = mask_text(_text(content if content is not None else locked.content,
                                                        "content"))
+            locked.published_address = mask_text(_text(address if address is not None else locked.address,
+                                                       "address", required=False, limit=200))
             locked.publication_status = PublicationStatus.APPROVED
         else:
-            locked.published_title, locked.published_content = "", ""
+            locked.published_title, locked.published_content, locked.published_address = "", "", ""
             locked.publication_status = PublicationStatus.REJECTED
         locked.publication_note = note
         locked.publication_reviewed_by = _user(actor)
         locked.publication_reviewed_at = timezone.now()
-        _save(locked, "publication_status", "published_title", "published_content", "publication_note",
+        _save(locked, "publication_status", "published_title", "published_content", "published_address",
+              "publication_note",
               "publication_reviewed_by", "publication_reviewed_at")
         audit_record(action="hotline.ticket.publication_review", actor=_user(actor), position=position, obj=locked,
                      before=before, after={"publication_status": locked.publication_status, "note": note})
