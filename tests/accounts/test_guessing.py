@@ -59,3 +59,18 @@ def test_a_few_typos_behind_one_office_address_lock_nobody(client, settings):
     response = _login(client, users[6].username, STRONG_PASSWORD, "10.8.8.8")
     # then nobody is locked
     assert response.status_code == 302
+
+
+def test_a_sprayer_cannot_reset_its_address_by_signing_in_to_its_own_account(client, settings):
+    # given a sprayer with an account of its own, one failure short of the address limit
+    settings.AXES_IP_FAILURE_LIMIT = 4
+    own, *victims = _citizens(6)
+    for victim in victims[:3]:
+        _login(client, victim.username, "Spring2026!!", "10.9.1.1")
+    # when it signs in to its own account (which succeeds) and sprays once more
+    assert _login(client, own.username, STRONG_PASSWORD, "10.9.1.1").status_code == 302
+    client.logout()
+    _login(client, victims[3].username, "Spring2026!!", "10.9.1.1")
+    # then the address is locked, even for a right password
+    response = _login(client, victims[4].username, STRONG_PASSWORD, "10.9.1.1")
+    assert response.status_code in (403, 429)

@@ -7,7 +7,9 @@ one NAT address shares the second counter, so it gets the wider limit
 ``AXES_IP_FAILURE_LIMIT``; the per-account counter keeps ``AXES_FAILURE_LIMIT``.
 
 axes compares one number with one limit, so :class:`LockoutHandler` scales the per-address
-count onto the per-account limit before taking the larger of the two.
+count onto the per-account limit before taking the larger of the two. A successful sign-in
+clears the failures against that account only: clearing the address's failures would let a
+sprayer reset its counter by signing in to an account of its own now and then.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_lockout_parameters
+from axes.helpers import get_client_username, get_lockout_parameters
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 
@@ -40,3 +43,10 @@ class LockoutHandler(AxesDatabaseHandler):
                 count = count * account_limit // address_limit
             worst = max(worst, count)
         return worst
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _deleted = AccessAttempt.objects.filter(username=username).delete()
+        return count
