@@ -306,6 +306,7 @@ if HTTPS:
     # Preloading is a promise to browsers that is slow to take back: the operator opts in.
     SECURE_HSTS_PRELOAD = env_bool("YIWANG_HSTS_PRELOAD", False)
     SECURE_SSL_REDIRECT = env_bool("YIWANG_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the balancer's health check may use plain HTTP
 SILENCED_SYSTEM_CHECKS = [] if env_bool("YIWANG_HSTS_PRELOAD", False) else ["security.W021"]
 
 # --- Language and time -----------------------------------------------------

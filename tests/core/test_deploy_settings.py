@@ -104,3 +104,11 @@ def test_gunicorn_sends_no_server_banner(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_health_check_is_exempt_from_the_https_redirect(tmp_path):
+    code = ("import re, yiwang.settings as s; "
+            "print(s.SECURE_SSL_REDIRECT, any(re.match(p, 'healthz') for p in s.SECURE_REDIRECT_EXEMPT))")
+    result = subprocess.run([PYTHON, "-c", code], env=_env(tmp_path), cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.split() == ["True", "True"], result.stderr
