@@ -99,3 +99,20 @@ def test_totp_setup_page_shows_qr_under_the_policy(watched, live_server, county)
     assert watched.locator("svg").first.is_visible()
     assert _violations(watched) == []
     assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def test_hotline_quick_phrases_work_without_inline_handlers(watched, live_server, county):
+    from yiwang.org.models import Department
+
+    centre = Department.objects.create(name="12345热线中心", code="HOTLINE", division=county.county)
+    operator = make_user("op_csp", real_name="郑丽", phone="13900000011")
+    make_position(operator, "hotline_operator", county.county, centre)
+    _as(watched, live_server, operator)
+    response = watched.goto(f"{live_server.url}/hotline/intake/")
+    assert response is not None and response.status == 200
+    phrase = watched.locator("button[data-append-to]").first
+    text = phrase.inner_text()
+    phrase.click()
+    assert text in watched.locator("#id_content").input_value()
+    assert _violations(watched) == []
+    assert watched.errors == []
