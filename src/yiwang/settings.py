@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "yiwang.accounts.middleware.StaffTwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
+    "yiwang.core.middleware.PdfUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
