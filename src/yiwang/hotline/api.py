@@ -259,7 +259,7 @@ def callback(request: HttpRequest, ticket_id: int, payload: CallbackIn) -> dict[
     return {"id": c.pk, "ticket_status": ticket.status, "reopen_count": ticket.reopen_count}
 
 
-@router.get("/publication-queue", auth=[SessionAuth()])
+@router.get("/publication-queue", auth=[SessionAuth()], summary="公开审核队列")
 def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
     """公开审核: answered tickets with the caller's consent, waiting for the centre's review."""
     _user(request)
@@ -267,7 +267,7 @@ def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, A
     return [{"id": t.pk, "number": t.number, "title": t.title, "content": t.content} for t in qs]
 
 
-@router.post("/tickets/{ticket_id}/publication", auth=[SessionAuth()])
+@router.post("/tickets/{ticket_id}/publication", auth=[SessionAuth()], summary="公开审核：批准（附审核后的文本）或不予公开")
 def review_publication(request: HttpRequest, ticket_id: int, payload: PublicationIn) -> dict[str, Any]:
     """The centre approves (with the reviewed text) or refuses the publication of a letter."""
     position = _position(request)
