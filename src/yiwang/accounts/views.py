@@ -37,6 +37,7 @@ from yiwang.accounts.forms import (
 )
 from yiwang.accounts.identity import warning_text
 from yiwang.accounts.models import User
+from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.errors import DomainError, PermissionDenied
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -64,9 +65,7 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 def _two_factor_pending(user: User) -> bool:
     """Staff still owe their second factor. A user fresh from ``authenticate`` is never verified."""
-    is_verified = getattr(user, "is_verified", None)
-    verified = bool(is_verified()) if callable(is_verified) else False
-    return bool(settings.STAFF_REQUIRE_2FA and user.needs_two_factor and not verified)
+    return two_factor_pending(user)
 
 
 @sensitive_post_parameters("password")
