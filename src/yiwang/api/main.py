@@ -72,6 +72,9 @@ def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError)
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if getattr(request, "two_factor_pending", False):  # the session is anonymous until TOTP is passed
+        return _error(request, 401, "unauthenticated", _("工作人员需先完成双因素认证"),
+                      {"reason": "two_factor_required"})
     return _error(request, 401, "unauthenticated", _("需要登录或有效的 API 密钥"))
 
 
