@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.security import django_auth
 
 from yiwang.accounts import services
 from yiwang.accounts.models import User
+from yiwang.api.auth import SessionAuth
 from yiwang.core.ratelimit import client_key, rate_limit_hit
 
 router = Router()
@@ -88,7 +88,7 @@ def register_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status[R
     return Status(201, _registered(result))
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=django_auth, summary="当前账户（脱敏）")
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=SessionAuth(), summary="当前账户（脱敏）")
 def me(request: HttpRequest) -> MeOut:
     user: User = request.user  # type: ignore[assignment]
     status = services.two_factor_status(user=user)

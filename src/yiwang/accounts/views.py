@@ -38,6 +38,7 @@ from yiwang.accounts.forms import (
 )
 from yiwang.accounts.identity import warning_text
 from yiwang.accounts.models import User
+from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.errors import DomainError, PermissionDenied
 from yiwang.core.ratelimit import RateLimited, client_key, rate_limit_hit
 
@@ -66,9 +67,7 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 def _two_factor_pending(user: User) -> bool:
     """Staff still owe their second factor. A user fresh from ``authenticate`` is never verified."""
-    is_verified = getattr(user, "is_verified", None)
-    verified = bool(is_verified()) if callable(is_verified) else False
-    return bool(settings.STAFF_REQUIRE_2FA and user.needs_two_factor and not verified)
+    return two_factor_pending(user)
 
 
 @sensitive_post_parameters("password")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -27,6 +26,7 @@ from ninja.security import APIKeyHeader
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.api.models import ApiKey
 from yiwang.api.scopes import SCOPES
 from yiwang.api.services import KeyRejectedError, api_key_authenticate
@@ -82,11 +82,7 @@ class SessionAuth(NinjaSessionAuth):
             raise DomainError(
                 _("CSRF 校验失败，请刷新页面后重试"), code=ErrorCode.FORBIDDEN, status=403, details={"reason": "csrf"}
             )
-        if (
-            settings.STAFF_REQUIRE_2FA
-            and getattr(user, "needs_two_factor", False)
-            and not (hasattr(user, "is_verified") and user.is_verified())
-        ):
+        if two_factor_pending(user):
             raise UnauthenticatedError(_("工作人员需先完成双因素认证"), details={"reason": "two_factor_required"})
         request.api_key = None  # type: ignore[attr-defined]
         return user

@@ -1,6 +1,9 @@
 """The platform API at ``/api/v1`` (django-ninja, OpenAPI at ``/api/v1/openapi.json``).
 
 Every error has one shape: ``{"code": ..., "message": ..., "details": ...}``.
+
+Deny by default: an operation that names no ``auth`` needs an API key or a signed-in session (staff
+past two-factor); a public operation says ``auth=None``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from yiwang.accounts.api import router as accounts_router
+from yiwang.api.auth import ApiKeyAuth, SessionAuth
 from yiwang.api.system import router as system_router
 from yiwang.calendar.api import router as calendar_router
 from yiwang.cases.api import router as cases_router
@@ -36,6 +40,7 @@ api = NinjaAPI(
     description="一网通办平台接口。浏览器使用会话认证；系统对接使用带权限范围的 API 密钥（X-API-Key 头）。",
     urls_namespace="api",
     docs_url="/docs",
+    auth=[ApiKeyAuth(), SessionAuth()],
 )
 
 
@@ -67,6 +72,9 @@ def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError)
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if getattr(request, "two_factor_pending", False):  # the session is anonymous until TOTP is passed
+        return _error(request, 401, "unauthenticated", _("工作人员需先完成双因素认证"),
+                      {"reason": "two_factor_required"})
     return _error(request, 401, "unauthenticated", _("需要登录或有效的 API 密钥"))
 
 

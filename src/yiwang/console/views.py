@@ -6,12 +6,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError
 from yiwang.org import selectors as org_selectors
@@ -21,9 +23,13 @@ from yiwang.org.scope import has_perm
 
 
 def staff_required(view):
+    """A signed-in person with an acting position who has passed two-factor (the middleware enforces
+    it first; this is the second line)."""
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if two_factor_pending(request.user):
+            return redirect_to_login(request.get_full_path(), login_url="accounts:two_factor")
         if getattr(request, "position", None) is None:
             return render(request, "portal/error.html",
                           {"title": _("无权访问"), "message": _("您没有可用的工作岗位。")}, status=403)

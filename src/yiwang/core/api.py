@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from yiwang.api.auth import SessionAuth
 from yiwang.core.errors import DomainError, ErrorCode
 from yiwang.core.selectors import audit_events_for_position
 
@@ -56,7 +57,7 @@ def _session_position(request: HttpRequest) -> Any:
     return getattr(request, "position", None)
 
 
-@router.get("/events", response=AuditEventPage, summary="审计事件（只读）")
+@router.get("/events", response=AuditEventPage, auth=SessionAuth(), summary="审计事件（只读）")
 def audit_event_list(request: HttpRequest, filters: Query[AuditEventFilter]) -> dict[str, Any]:
     """Audit events visible to the acting position, newest first, filtered by object or action."""
     position = _session_position(request)

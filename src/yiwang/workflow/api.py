@@ -67,7 +67,7 @@ def validate(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
     return {"valid": not issues, "issues": [i.as_dict() for i in issues]}
 
 
-@router.get("/processes/{process_pk}", response=ProcessOut, summary="流程定义与环节")
+@router.get("/processes/{process_pk}", response=ProcessOut, auth=None, summary="流程定义与环节")
 def process_detail(request: HttpRequest, process_pk: int) -> dict[str, Any]:
     """A valid definition (public, as its diagram is) or, for ``process.manage``, any definition."""
     position = getattr(request, "position", None) if getattr(request, "user", None) and \
