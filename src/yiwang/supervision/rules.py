@@ -400,12 +400,23 @@ class FeeMismatch(BaseRule):
 
 
 class RiskUnconfirmed(BaseRule):
+    """A level 1–2 risk step (风险点) that no second person looked at (双人复核).
+
+    The second person is either an explicit :class:`RiskConfirmation`, or the procedure itself:
+    审查 and 决定 are separate steps (审批分离), so a substantive step of the same case
+    (:data:`SECOND_PERSON_KINDS`) completed by someone else is the second pair of eyes. The rule
+    waits until the case is decided or closed — until then the second person may still come —
+    and then fires when the same person did every substantive step (e.g. reviewed and decided).
+    """
+
     code = "risk_unconfirmed"
     name = "风险点环节未经第二人复核"
     kind = "risk"
     levels = (AlertLevel.YELLOW,)
+    SECOND_PERSON_KINDS = ("preliminary", "review", "joint_review", "decide", "countersign")
 
     def source(self, cfg: RuleConfig, today: date) -> tuple[str, list[Any]]:
+        kinds = self.SECOND_PERSON_KINDS
         sql = (
             "SELECT 'yellow' AS level, %s AS content_type_id, st.id AS object_id, k.id AS case_id, "
             "k.item_id AS item_id, COALESCE(st.department_id, k.department_id) AS department_id, "
@@ -414,9 +425,14 @@ class RiskUnconfirmed(BaseRule):
             "WHERE st.status = 'completed' AND (st.risk_level IN (1, 2) OR EXISTS (SELECT 1 FROM "
             f"{t(RiskPoint)} r WHERE r.is_active = %s AND r.level <= 2 AND r.spec_name = st.spec_name "
             "AND (r.item_id IS NULL OR r.item_id = k.item_id))) "
-            f"AND NOT EXISTS (SELECT 1 FROM {t(RiskConfirmation)} rc WHERE rc.step_id = st.id)"
+            "AND (k.decided_at IS NOT NULL OR k.completed_at IS NOT NULL) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t(RiskConfirmation)} rc WHERE rc.step_id = st.id "
+            "AND (st.completed_by_id IS NULL OR rc.confirmed_by_id <> st.completed_by_id)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t(CaseStep)} o WHERE o.case_id = st.case_id AND o.id <> st.id "
+            f"AND o.status = 'completed' AND o.step_kind IN ({_in(kinds)}) AND o.completed_by_id IS NOT NULL "
+            "AND (st.completed_by_id IS NULL OR o.completed_by_id <> st.completed_by_id))"
         )
-        return sql, [ct_id(CaseStep), _("一、二级风险点环节办结后未经第二人复核"), True]
+        return sql, [ct_id(CaseStep), _("一、二级风险点环节办结后未经第二人复核"), True, *kinds]
 
 
 # --- rules that need the calendar or the workflow engine per object ------------------------
