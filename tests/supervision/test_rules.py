@@ -378,3 +378,19 @@ def test_overrides_switch_off_per_department_and_set_thresholds_per_item(county,
     sweep(today=date(2026, 10, 8), notify=False)
     assert _levels("time_limit_step") == {"yellow"} - {"yellow"}
     assert not Alert.objects.filter(rule=rule, level="red").exists()
+
+
+def test_a_one_day_step_is_not_yellow_the_day_it_starts(county, standard_item):
+    """受理 and 办结 have one working day: no warning the moment they begin, yellow on their last day."""
+    case = _case(county, standard_item, today=date(2026, 9, 7))
+    _quiet_case_clock(case)
+    step = case.steps.filter(status="ready").first()
+    Clock.objects.filter(purpose="case_step").delete()
+    clock_services.clock_start(obj=step, start=date(2026, 9, 7), budget=1, position=None, actor=None,
+                               purpose="case_step", today=date(2026, 9, 7))
+    sweep(today=date(2026, 9, 7), notify=False)
+    assert _open("time_limit_step") == []
+    sweep(today=date(2026, 9, 8), notify=False)
+    assert _levels("time_limit_step") == {"yellow"}
+    sweep(today=date(2026, 9, 9), notify=False)
+    assert _levels("time_limit_step") == {"red"}

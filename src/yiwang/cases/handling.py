@@ -290,13 +290,18 @@ def positions_for_step(step: CaseStep) -> QuerySet[Position]:
 
 
 def case_queryset_for_handling(*, position: Position | None) -> QuerySet[Case]:
-    """Cases a staff position may open in the console: those in its data scope (查看办件), and
-    those with a step of its role in its scope (e.g. a joint-review department's reviewer)."""
+    """Cases a staff position may open in the console: those in its data scope (查看办件), those its
+    window may accept, and those with a step of its role in its scope (e.g. a joint-review
+    department's reviewer)."""
     if position is None or not position.is_active or not has_perm(position, Perm.CASE_VIEW):
         return Case.objects.none()
     from yiwang.org.scope import Scope
 
     in_scope = Scope.of(position).q()
+    if has_perm(position, Perm.CASE_ACCEPT):  # 一窗受理: the window sees what it may accept
+        from yiwang.cases.common import acceptance_q
+
+        in_scope |= acceptance_q(position)
     has_step = Q(pk__in=CaseStep.objects.filter(_step_scope_q(position)).values("case_id"))
     return Case.objects.filter(in_scope | has_step).exclude(status=CaseStatus.DRAFT)
 

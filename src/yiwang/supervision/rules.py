@@ -141,6 +141,10 @@ class BaseRule:
 
 
 class _TimeLimit(BaseRule):
+    """Yellow when at most ``yellow_workdays`` working days remain, red when overdue. A clock that
+    started today is never yellow: a one-day step (受理, 办结) would otherwise warn the moment it
+    begins; it turns yellow on its last day like any other."""
+
     kind = "time_limit"
     levels = (AlertLevel.YELLOW, AlertLevel.RED)
     purposes: ClassVar[tuple[str, ...]]
@@ -221,11 +225,11 @@ class CaseTimeLimit(_TimeLimit):
             f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
             f"FROM {t(Clock)} c {join}"
             f"WHERE c.content_type_id = %s AND c.purpose IN ({_in(self.purposes)}) AND ((c.stopped_at IS NULL "
-            f"AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
+            f"AND c.start_date < %s AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
             f"WHERE s.clock_id = c.id AND s.\"end\" IS NULL)){self._late(late)})"
         )
         params = [d(today), d(today), _("办件已超过承诺办结时限（红牌）"), _("办件临近承诺办结时限（黄牌）"),
-                  ct_id(Case), *self.purposes, *limit_params]
+                  ct_id(Case), *self.purposes, d(today), *limit_params]
         return sql, params
 
 
@@ -244,11 +248,11 @@ class StepTimeLimit(_TimeLimit):
             f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
             f"FROM {t(Clock)} c JOIN {t(CaseStep)} st ON st.id = c.object_id JOIN {t(Case)} k ON k.id = st.case_id "
             "WHERE c.content_type_id = %s AND c.purpose = %s AND ((c.stopped_at IS NULL "
-            f"AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
+            f"AND c.start_date < %s AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
             f"WHERE s.clock_id = c.id AND s.\"end\" IS NULL)){self._late(late)})"
         )
         params = [d(today), d(today), _("办理环节已超时（红牌）"), _("办理环节临近时限（黄牌）"),
-                  ct_id(CaseStep), STEP_PURPOSE, *limit_params]
+                  ct_id(CaseStep), STEP_PURPOSE, d(today), *limit_params]
         return sql, params
 
 
