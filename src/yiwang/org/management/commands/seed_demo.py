@@ -61,7 +61,17 @@ class Command(BaseCommand):
         ))
         call_command("seed_hotline")
         call_command("seed_cases_demo")
+        self._history()
         call_command("seed_performance")
+
+    def _history(self) -> None:
+        """Six months of closed cases, ratings and alerts, and their monthly assessments (see demo_history)."""
+        from yiwang.org.demo_history import publish_past_assessments, seed_history
+
+        with transaction.atomic():
+            added = seed_history()
+        published = publish_past_assessments()
+        self.stdout.write(f"Demo history: {added} past cases; {published} past monthly assessments published.")
 
     # --- divisions -----------------------------------------------------------
     def _division(self, code: str, name: str, parent: Division | None) -> Division:
