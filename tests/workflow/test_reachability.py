@@ -78,9 +78,41 @@ def test_window_steps_go_to_the_comprehensive_window(county, county_hall):
                            item_department=county.civil_affairs) == county.civil_affairs_a
 
 
-def test_every_step_of_the_demo_catalogue_is_reachable(settings):
-    """The demo county: every published item's every step has a demo position that can take it."""
+def test_demo_county_is_reachable_with_realistic_history_and_quiet_supervision(settings):
+    """The demo county: every published item's every step has a demo position that can take it; the
+    seeded history gives realistic figures; and a sweep over it raises no procedure or risk card."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yiwang.cases.models import Case
+    from yiwang.evaluation.models import Rating
+    from yiwang.performance import metrics
+    from yiwang.performance.models import Assessment
+    from yiwang.supervision.engine import sweep
+    from yiwang.supervision.models import Alert
+
     settings.DEMO_MODE = True
     call_command("seed_demo", stdout=io.StringIO())
     found = catalogue_unreachable()
     assert found == [], "\n".join(map(str, found[:20]))
+
+    today = timezone.localdate()
+    cases = Case.objects.all()
+    assert cases.filter(number__startswith="LS").count() > 300
+    assert set(cases.values_list("status", flat=True)) >= {"completed", "rejected", "denied", "withdrawn",
+                                                            "in_progress"}
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = metrics.case_timeliness(cases, last_month, today.replace(day=1) - timedelta(days=1), today=today)[None]
+    assert month["due"] > 30 and 0.8 <= month["on_time_rate"] < 1
+    assert Rating.objects.filter(grade__lte=2).exists() and Rating.objects.count() > 200
+    assert Assessment.objects.filter(status="published").count() >= 6
+    # idempotent: a second run adds nothing
+    count = cases.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Case.objects.count() == count
+
+    sweep(notify=False)
+    noisy = Alert.objects.filter(rule__code__in=("step_unauthorised", "risk_unconfirmed", "step_out_of_order",
+                                                 "refusal_without_reasons"))
+    assert list(noisy.values_list("rule__code", "case__number")) == []
