@@ -57,7 +57,8 @@ def _staff_by_department() -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for p in (Position.objects.filter(is_active=True, department__isnull=False, division__parent__isnull=True)
               .select_related("user", "department").order_by("pk")):
-        out.setdefault(p.department_id, {}).setdefault(p.role, p)
+        if p.department_id is not None:
+            out.setdefault(p.department_id, {}).setdefault(p.role, p)
     return out
 
 
@@ -84,11 +85,11 @@ def seed_history(*, today: date | None = None) -> int:
         return 0
     citizens = list(_citizens())
     first = (today.replace(day=1) - timedelta(days=MONTHS * 31)).replace(day=1)
-    days = _workdays(first, today - timedelta(days=1))
+    workdays = _workdays(first, today - timedelta(days=1))
 
     cases: list[Case] = []
     plans: list[dict[str, Any]] = []
-    for day in days:
+    for day in workdays:
         for n in range(rng.randint(*CASES_PER_WORKDAY)):
             version = rng.choice(versions)
             applicant = rng.choice(citizens)
@@ -142,17 +143,17 @@ def seed_history(*, today: date | None = None) -> int:
     for case, plan in zip(cases, plans, strict=True):
         if case.accepted_at is None:
             continue
-        done: date | None = plan["done"]
-        stopped = _at(done, 16) if done else None
+        closed_on: date | None = plan["done"]
+        stopped = _at(closed_on, 16) if closed_on else None
         for purpose, budget in (("handling", plan["promised"]),
                                 ("statutory", max(plan["version"].statutory_limit, 1))):
             due = cal.add_workdays(plan["accepted"], budget)
-            end = done or today
+            end = closed_on or today
             remaining = cal.workdays_between(end, due) if end <= due else -cal.workdays_between(due, end)
             clocks.append(Clock(content_type=case_ct, object_id=case.pk, purpose=purpose, unit=ClockUnit.WORKDAYS,
                                 budget=budget, start_date=plan["accepted"], started_at=case.accepted_at,
                                 due_date=due, stopped_at=stopped, remaining=remaining, status_at=today,
-                                status=ClockStatus.DONE if done else ClockStatus.GREEN))
+                                status=ClockStatus.DONE if closed_on else ClockStatus.GREEN))
         if case.status == CaseStatus.WITHDRAWN:
             continue
         roles = staff[case.department_id]
@@ -160,9 +161,9 @@ def seed_history(*, today: date | None = None) -> int:
         layout = [("受理", "accept", "accept", clerk, 0, 1, 1), ("审查", "review", "review", roles["reviewer"], 2, 10, 2),
                   ("决定", "decide", "decide", roles["approver"], 3, 5, 3),
                   ("办结", "complete", "complete", clerk, 4, 1, 1)]
-        elapsed = cal.workdays_between(plan["accepted"], done) if done else None
+        elapsed = cal.workdays_between(plan["accepted"], closed_on) if closed_on else None
         previous = plan["accepted"]
-        for sequence, (name, spec, kind, position, share, days, risk) in enumerate(layout, start=1):
+        for sequence, (name, spec, kind, position, share, budget, risk) in enumerate(layout, start=1):
             if share == 0:
                 finished: date | None = plan["accepted"]
             elif elapsed is not None:
@@ -172,7 +173,7 @@ def seed_history(*, today: date | None = None) -> int:
             steps.append(CaseStep(
                 case=case, task_id=f"{case.number}-{spec}", spec_name=spec, name=name, step_kind=kind,
                 role=position.role, department=position.department, division=case.division,
-                status=StepStatus.COMPLETED if finished else StepStatus.READY, sequence=sequence, step_days=days,
+                status=StepStatus.COMPLETED if finished else StepStatus.READY, sequence=sequence, step_days=budget,
                 risk_level=risk, outcome="accepted" if kind == "accept" else "",
                 opinion={"review": "材料齐全，符合法定条件", "decide": "不予" if case.decision == "deny" else "准予"
                          }.get(kind, ""),
@@ -181,17 +182,17 @@ def seed_history(*, today: date | None = None) -> int:
                 completed_at=_at(finished, 11) if finished else None,
                 completed_by=position.user if finished else None,
                 completed_by_position=position if finished else None))
-            step_plans.append((previous, days, finished))
+            step_plans.append((previous, budget, finished))
             if finished is None:
                 break
             previous = finished
     CaseStep.objects.bulk_create(steps, batch_size=500)
-    for step, (start, days, finished) in zip(steps, step_plans, strict=True):
-        due = cal.add_workdays(start, days)
+    for step, (start, budget, finished) in zip(steps, step_plans, strict=True):
+        due = cal.add_workdays(start, budget)
         end = finished or today
         remaining = cal.workdays_between(end, due) if end <= due else -cal.workdays_between(due, end)
         clocks.append(Clock(content_type=step_ct, object_id=step.pk, purpose="case_step", unit=ClockUnit.WORKDAYS,
-                            budget=days, start_date=start, started_at=_at(start, 9), due_date=due,
+                            budget=budget, start_date=start, started_at=_at(start, 9), due_date=due,
                             stopped_at=_at(finished, 11) if finished else None, remaining=remaining,
                             status_at=today, status=ClockStatus.DONE if finished else ClockStatus.GREEN))
     Clock.objects.bulk_create(clocks, batch_size=1000)
