@@ -394,3 +394,18 @@ def test_a_one_day_step_is_not_yellow_the_day_it_starts(county, standard_item):
     assert _levels("time_limit_step") == {"yellow"}
     sweep(today=date(2026, 9, 9), notify=False)
     assert _levels("time_limit_step") == {"red"}
+
+
+def test_step_by_the_right_role_outside_its_scope_is_red(county, standard_item, people):
+    """A reviewer of the township's office (right role, wrong division and department) takes a county step."""
+    from tests.conftest import make_position, make_user
+
+    case = _case(county, standard_item)
+    step = case.steps.filter(status="ready").first()
+    outsider = make_user("township_reviewer")
+    make_position(outsider, "reviewer", county.township_a, county.civil_affairs_a)
+    step.status, step.completed_at = StepStatus.COMPLETED, timezone.now()
+    step.completed_by, step.completed_by_position = outsider, pos(outsider)
+    step.save()
+    sweep(notify=False)
+    assert [a.object_id for a in _open("step_unauthorised")] == [step.pk]
