@@ -101,3 +101,16 @@ def test_attach_pdf_stores_file_and_checksum(granted_case):
     with notice.file.open("rb") as handle:
         data = handle.read()
     assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == notice.sha256
+
+
+@pytest.mark.parametrize("kind", [NoticeKind.GRANT, NoticeKind.DENY, NoticeKind.REJECT, NoticeKind.NOT_LICENSING])
+def test_a_reason_typed_with_its_own_full_stop_is_not_doubled(granted_case, kind):
+    # given an officer who ends the reason (or the competent agency) with punctuation
+    granted_case.decision_reason = "材料齐全，符合条件。"
+    granted_case.save(update_fields=["decision_reason"])
+    context = {} if kind == NoticeKind.GRANT else {"reason": "不符合条件。", "competent_agency": "临沂市行政审批服务局。"}
+    # when the notice is written
+    text = _text(_notice(granted_case, kind, context))
+    # then no sentence ends twice
+    assert "。。" not in text and "。）。" not in text and "。，" not in text
+    assert "材料齐全，符合条件" in text or "不符合条件" in text

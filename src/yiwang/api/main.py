@@ -102,3 +102,18 @@ api.add_router("/supervision/", supervision_router, tags=["supervision 电子监
 api.add_router("/ratings/", evaluation_router, tags=["ratings 好差评"])
 api.add_router("/performance/", performance_router, tags=["performance 绩效与大屏"])
 api.add_router("/system/", system_router, tags=["system 系统"])
+
+
+def _summaries_from_docstrings() -> None:
+    """The docs are Chinese: an operation declared without ``summary=`` takes the first line of its
+    docstring as its summary (ninja would otherwise use the function name, e.g. "Manage Items")."""
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                default = operation.view_func.__name__.title().replace("_", " ")
+                doc = (operation.view_func.__doc__ or "").strip()
+                if operation.summary == default and doc:
+                    operation.summary = doc.splitlines()[0].strip().rstrip("。.")
+
+
+_summaries_from_docstrings()

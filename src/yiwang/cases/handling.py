@@ -189,7 +189,7 @@ def _notify_staff(step: CaseStep) -> None:
 def _notify_applicant(case: Case, *, note: str = "", key: str = "") -> None:
     """SMS + inbox to the applicant (and the filing agent) after commit, through the cases
     app's status notification."""
-    from yiwang.cases.common import notify_status
+    from yiwang.cases.notifications import notify_status
 
     notify_status(case, note=note, key=key)
 
@@ -299,7 +299,7 @@ def case_queryset_for_handling(*, position: Position | None) -> QuerySet[Case]:
 
     in_scope = Scope.of(position).q()
     if has_perm(position, Perm.CASE_ACCEPT):  # 一窗受理: the window sees what it may accept
-        from yiwang.cases.common import acceptance_q
+        from yiwang.cases.scope import acceptance_q
 
         in_scope |= acceptance_q(position)
     has_step = Q(pk__in=CaseStep.objects.filter(_step_scope_q(position)).values("case_id"))
@@ -683,7 +683,7 @@ def rights_statement(case: Case) -> str:
 
 def _notice_issue(case: Case, kind: str, context: dict[str, Any], *, actor: Any) -> CaseNotice:
     """Create the written notice (文书); its PDF is rendered by ``yiwang.licences.notices`` when present."""
-    from yiwang.cases.common import notice_issue
+    from yiwang.cases.notices import notice_issue
 
     clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in context.items()}
     notice = notice_issue(case=case, kind=kind, context=clean, actor=actor, moment=timezone.now())

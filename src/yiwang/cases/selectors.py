@@ -15,14 +15,7 @@ from django.utils.translation import gettext as _
 from yiwang.calendar import selectors as clock_selectors
 from yiwang.calendar.clocks import clock_state
 from yiwang.calendar.models import Clock
-from yiwang.cases.common import (
-    ACCEPTANCE_PURPOSE,
-    HANDLING_PURPOSE,
-    STATUTORY_PURPOSE,
-    acceptance_q,
-    query_code_matches,
-    staff_q,
-)
+from yiwang.cases.deadlines import ACCEPTANCE_PURPOSE, HANDLING_PURPOSE, STATUTORY_PURPOSE
 from yiwang.cases.models import (
     Case,
     CaseEvent,
@@ -32,6 +25,8 @@ from yiwang.cases.models import (
     Channel,
     SupplementNotice,
 )
+from yiwang.cases.numbering import query_code_matches
+from yiwang.cases.scope import acceptance_q, staff_q
 from yiwang.core.errors import DomainError, ErrorCode, NotFound
 from yiwang.core.masking import mask_name
 from yiwang.org.models import Position

@@ -214,7 +214,9 @@ def _version_out(v: ServiceItemVersion) -> VersionOut:
 @router.get("/items", response={200: list[ItemSummaryOut], 400: ErrorOut}, auth=None)
 def items(request: HttpRequest, q: str = "", department: str = "", level: str = "", theme: str = "",
           audience: str = "", limit: int = 50, offset: int = 0) -> list[ItemSummaryOut]:
-    """Search published items (Chinese keywords are segmented; every token must match)."""
+    """检索已发布的办事事项。
+
+    Search published items (Chinese keywords are segmented; every token must match)."""
     if not 1 <= limit <= 200 or offset < 0:
         raise InvalidInput(_("分页参数不正确"), details={"limit": limit, "offset": offset})
     results = selectors.item_search(q=q, department=department or None, theme=theme or None, level=level or None,
@@ -224,7 +226,9 @@ def items(request: HttpRequest, q: str = "", department: str = "", level: str = 
 
 @router.get("/items/{base_code}", response={200: VersionOut, 404: ErrorOut}, auth=None)
 def item_detail(request: HttpRequest, base_code: str) -> VersionOut:
-    """The published version of an item: every field, materials, fees and the bound process id."""
+    """事项详情（已发布版本）。
+
+    The published version of an item: every field, materials, fees and the bound process id."""
     return _version_out(selectors.guide_get(base_code=base_code))
 
 
@@ -265,6 +269,7 @@ def _who(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/manage/items", response={200: list[StaffItemOut], 401: ErrorOut, 403: ErrorOut}, auth=STAFF_AUTH)
 def manage_items(request: HttpRequest, q: str = "") -> list[StaffItemOut]:
+    """事项管理：列出范围内的事项。"""
     require_access(request, scope="catalog:read", perm=Perm.CATALOG_EDIT)
     qs = _staff_items(request)
     if q:
@@ -278,6 +283,7 @@ def manage_items(request: HttpRequest, q: str = "") -> list[StaffItemOut]:
 @router.post("/manage/items", response={201: VersionOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
                                         409: ErrorOut}, auth=STAFF_AUTH)
 def manage_item_create(request: HttpRequest, payload: ItemIn) -> Status:
+    """事项管理：新建事项。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     department = services._department(payload.department)
     if department is None:
@@ -290,6 +296,7 @@ def manage_item_create(request: HttpRequest, payload: ItemIn) -> Status:
 @router.get("/manage/items/{base_code}/versions", response={200: list[VersionBriefOut], 401: ErrorOut,
                                                            403: ErrorOut, 404: ErrorOut}, auth=STAFF_AUTH)
 def manage_versions(request: HttpRequest, base_code: str) -> list[VersionBriefOut]:
+    """事项管理：列出事项的版本。"""
     require_access(request, scope="catalog:read", perm=Perm.CATALOG_EDIT)
     item = _item(request, base_code)
     return [VersionBriefOut(number=v.number, status=v.status, name=v.name, published_at=v.published_at)
@@ -299,6 +306,7 @@ def manage_versions(request: HttpRequest, base_code: str) -> list[VersionBriefOu
 @router.get("/manage/items/{base_code}/versions/{number}", response={200: VersionOut, 401: ErrorOut,
                                                                     403: ErrorOut, 404: ErrorOut}, auth=STAFF_AUTH)
 def manage_version(request: HttpRequest, base_code: str, number: int) -> VersionOut:
+    """事项管理：版本详情。"""
     require_access(request, scope="catalog:read", perm=Perm.CATALOG_EDIT)
     return _version_out(_version(request, base_code, number))
 
@@ -306,7 +314,9 @@ def manage_version(request: HttpRequest, base_code: str, number: int) -> Version
 @router.post("/manage/items/{base_code}/drafts", response={201: VersionOut, 401: ErrorOut, 403: ErrorOut,
                                                            404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_draft(request: HttpRequest, base_code: str) -> Status:
-    """动态管理: a new draft copied from the published version."""
+    """事项管理：从已发布版本新建草稿。
+
+    动态管理: a new draft copied from the published version."""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     draft = services.version_draft_from(item=_item(request, base_code), **_who(request))
     return Status(201, _version_out(draft))
@@ -315,6 +325,7 @@ def manage_draft(request: HttpRequest, base_code: str) -> Status:
 @router.patch("/manage/items/{base_code}/versions/{number}", response={200: VersionOut, 400: ErrorOut,
               401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_update(request: HttpRequest, base_code: str, number: int, payload: FieldsIn) -> VersionOut:
+    """事项管理：修改草稿版本。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     version = services.version_update(version=_version(request, base_code, number), fields=payload.fields,
                                       **_who(request))
@@ -325,6 +336,7 @@ def manage_update(request: HttpRequest, base_code: str, number: int, payload: Fi
              401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_material_add(request: HttpRequest, base_code: str, number: int, payload: MaterialIn
                         ) -> Status:
+    """事项管理：添加申请材料。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     m = services.material_add(version=_version(request, base_code, number), data=payload.dict(), **_who(request))
     return Status(201, MaterialOut(id=m.pk, order=m.order, name=m.name, required=m.required, form=m.form,
@@ -336,6 +348,7 @@ def manage_material_add(request: HttpRequest, base_code: str, number: int, paylo
 @router.delete("/manage/items/{base_code}/versions/{number}/materials/{material_id}",
                response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_material_remove(request: HttpRequest, base_code: str, number: int, material_id: int) -> Status:
+    """事项管理：删除申请材料。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     material = _version(request, base_code, number).materials.filter(pk=material_id).first()
     if material is None:
@@ -347,6 +360,7 @@ def manage_material_remove(request: HttpRequest, base_code: str, number: int, ma
 @router.post("/manage/items/{base_code}/versions/{number}/fees", response={201: FeeOut, 400: ErrorOut,
              401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_fee_add(request: HttpRequest, base_code: str, number: int, payload: FeeIn) -> Status:
+    """事项管理：添加收费项目。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     f = services.fee_add(version=_version(request, base_code, number), data=payload.dict(), **_who(request))
     return Status(201, FeeOut(id=f.pk, name=f.name, amount=f.amount, unit=f.unit, basis=f.basis,
@@ -356,6 +370,7 @@ def manage_fee_add(request: HttpRequest, base_code: str, number: int, payload: F
 @router.post("/manage/items/{base_code}/versions/{number}/submit", response={200: VersionOut, 401: ErrorOut,
              403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_submit(request: HttpRequest, base_code: str, number: int) -> VersionOut:
+    """事项管理：提交审核。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     return _version_out(services.version_submit(version=_version(request, base_code, number), **_who(request)))
 
@@ -369,6 +384,7 @@ def _require_person_publisher(request: HttpRequest) -> None:
 @router.post("/manage/items/{base_code}/versions/{number}/publish", response={200: VersionOut, 400: ErrorOut,
              401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_publish(request: HttpRequest, base_code: str, number: int, payload: NoteIn) -> VersionOut:
+    """事项管理：审核通过并发布。"""
     _require_person_publisher(request)
     version = services.version_publish(version=_version(request, base_code, number), note=payload.note,
                                        actor=request.user, position=_position(request))
@@ -378,6 +394,7 @@ def manage_publish(request: HttpRequest, base_code: str, number: int, payload: N
 @router.post("/manage/items/{base_code}/versions/{number}/reject", response={200: VersionOut, 400: ErrorOut,
              401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_reject(request: HttpRequest, base_code: str, number: int, payload: NoteIn) -> VersionOut:
+    """事项管理：退回修改。"""
     _require_person_publisher(request)
     version = services.version_reject(version=_version(request, base_code, number), note=payload.note,
                                       actor=request.user, position=_position(request))
@@ -386,7 +403,9 @@ def manage_reject(request: HttpRequest, base_code: str, number: int, payload: No
 
 @router.get("/manage/export.xlsx", response={200: None, 401: ErrorOut, 403: ErrorOut}, auth=STAFF_AUTH)
 def manage_export(request: HttpRequest) -> HttpResponse:
-    """The catalogue in scope (each item's working version) as an implementation-list workbook."""
+    """事项管理：导出实施清单（Excel）。
+
+    The catalogue in scope (each item's working version) as an implementation-list workbook."""
     require_access(request, scope="catalog:read", perm=Perm.CATALOG_EDIT)
     if api_key_of(request) is not None:
         versions = [v for v in (i.versions.order_by("-number").first() for i in _staff_items(request))
@@ -402,7 +421,9 @@ def manage_export(request: HttpRequest) -> HttpResponse:
 @router.post("/manage/import", response={200: ImportOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
              auth=STAFF_AUTH)
 def manage_import(request: HttpRequest, file: UploadedFile = File(...)) -> ImportOut:  # noqa: B008
-    """Import drafts from a workbook: all rows or none; errors list sheet, row and fields."""
+    """事项管理：从 Excel 导入草稿。
+
+    Import drafts from a workbook: all rows or none; errors list sheet, row and fields."""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     if file.size and file.size > excel.MAX_BYTES:
         raise InvalidInput(_("文件不能超过 5 MB"), code="too_large", details={"size": file.size})

@@ -15,8 +15,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        ip = client_ip(request.META)
+        request.ip = ip  # type: ignore[attr-defined]  # throttles, lockout and audit read this one value
         info = RequestInfo(
-            ip=client_ip(request.META),
+            ip=ip,
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
             request_id=uuid.uuid4().hex[:16],
         )

@@ -176,6 +176,7 @@ def _range(q: RangeQuery) -> tuple[date, date]:
 
 @router.get("/invitations/{token}", response=InvitationOut, auth=None)
 def invitation(request: HttpRequest, token: str) -> dict[str, Any]:
+    """评价邀请详情。"""
     inv = services.invitation_get(token=token)
     return {"case_number": inv.case.number or "", "item": inv.case.version.name,
             "department": inv.case.department.name, "expires_at": inv.expires_at}
@@ -183,6 +184,7 @@ def invitation(request: HttpRequest, token: str) -> dict[str, Any]:
 
 @router.post("/submit", response={201: RatingOut}, auth=None)
 def submit(request: HttpRequest, payload: RatingIn) -> Any:
+    """提交评价。"""
     rating = services.rating_submit_online(token=payload.token, grade=payload.grade, reasons=payload.reasons,
                                            comment=payload.comment)
     return Status(201, rating_out(rating))
@@ -190,6 +192,7 @@ def submit(request: HttpRequest, payload: RatingIn) -> Any:
 
 @router.post("/public", response={201: RatingOut}, auth=None)
 def rate_public(request: HttpRequest, payload: PublicRatingIn) -> Any:
+    """公众评价（无需办件）。"""
     user = request.user if request.user.is_authenticated else None
     rating = services.rating_submit_public(
         target_kind=payload.target_kind, target_id=payload.target_id, grade=payload.grade, reasons=payload.reasons,
@@ -199,6 +202,7 @@ def rate_public(request: HttpRequest, payload: PublicRatingIn) -> Any:
 
 @router.get("/public/summary", auth=None)
 def public_summary(request: HttpRequest, q: Query[RangeQuery]) -> dict[str, Any]:
+    """好差评公示统计。"""
     start, end = _range(q)
     return {"start": start, "end": end, "departments": selectors.public_summary(start, end)}
 
@@ -208,6 +212,7 @@ def public_summary(request: HttpRequest, q: Query[RangeQuery]) -> dict[str, Any]
 
 @router.get("/", response=list[RatingOut], auth=STAFF)
 def rating_list(request: HttpRequest, q: Query[ListQuery]) -> list[dict[str, Any]]:
+    """评价列表。"""
     qs = selectors.rating_list_for_position(position=request.position, bad_only=q.bad)  # type: ignore[attr-defined]
     if q.status:
         qs = qs.filter(status=q.status)
@@ -216,6 +221,7 @@ def rating_list(request: HttpRequest, q: Query[ListQuery]) -> list[dict[str, Any
 
 @router.get("/rectifications", response=list[RectificationOut], auth=STAFF)
 def rectification_list(request: HttpRequest, q: Query[ListQuery]) -> Any:
+    """差评整改列表。"""
     qs = selectors.rectification_list_for_position(position=request.position,  # type: ignore[attr-defined]
                                                    status=q.status)
     return list(qs[_page(q.limit, q.offset)])
@@ -227,6 +233,7 @@ def _rect(request: HttpRequest, pk: int) -> Rectification:
 
 @router.post("/rectifications/{pk}/callback", response=RectificationOut, auth=STAFF)
 def rectification_callback(request: HttpRequest, pk: int, payload: CallbackIn) -> Any:
+    """差评整改回访核实。"""
     return services.rectification_callback(rectification=_rect(request, pk), actor=request.user,
                                            position=request.position,  # type: ignore[attr-defined]
                                            verified=payload.verified, note=payload.note)
@@ -234,6 +241,7 @@ def rectification_callback(request: HttpRequest, pk: int, payload: CallbackIn) -
 
 @router.post("/rectifications/{pk}/complete", response=RectificationOut, auth=STAFF)
 def rectification_complete(request: HttpRequest, pk: int, payload: CompleteIn) -> Any:
+    """差评整改办结。"""
     return services.rectification_complete(rectification=_rect(request, pk), actor=request.user,
                                            position=request.position,  # type: ignore[attr-defined]
                                            plan=payload.plan, result=payload.result)
@@ -241,6 +249,7 @@ def rectification_complete(request: HttpRequest, pk: int, payload: CompleteIn) -
 
 @router.post("/{rating_id}/appeal", response={201: AppealOut}, auth=STAFF)
 def appeal_file(request: HttpRequest, rating_id: int, payload: AppealIn) -> Any:
+    """提出申诉。"""
     rating = selectors.rating_get_for_position(position=request.position, pk=rating_id)  # type: ignore[attr-defined]
     appeal = services.appeal_file(rating=rating, actor=request.user, position=request.position,  # type: ignore[attr-defined]
                                   reason=payload.reason, evidence=payload.evidence)
@@ -249,12 +258,14 @@ def appeal_file(request: HttpRequest, rating_id: int, payload: AppealIn) -> Any:
 
 @router.get("/appeals", response=list[AppealOut], auth=STAFF)
 def appeal_list(request: HttpRequest, q: Query[ListQuery]) -> Any:
+    """申诉列表。"""
     qs = selectors.appeal_list_for_position(position=request.position, status=q.status)  # type: ignore[attr-defined]
     return list(qs[_page(q.limit, q.offset)])
 
 
 @router.post("/appeals/{pk}/review", response=AppealOut, auth=STAFF)
 def appeal_review(request: HttpRequest, pk: int, payload: ReviewIn) -> Appeal:
+    """复核申诉。"""
     appeal = selectors.appeal_get_for_position(position=request.position, pk=pk)  # type: ignore[attr-defined]
     return services.appeal_review(appeal=appeal, actor=request.user, position=request.position,  # type: ignore[attr-defined]
                                   uphold=payload.uphold, note=payload.note)
@@ -262,6 +273,7 @@ def appeal_review(request: HttpRequest, pk: int, payload: ReviewIn) -> Appeal:
 
 @router.post("/window-sessions", response={201: SessionOut}, auth=STAFF)
 def session_start(request: HttpRequest, payload: SessionIn) -> Any:
+    """窗口评价器：开始服务。"""
     window = Window.objects.filter(pk=payload.window_id, is_active=True).first()
     if window is None:
         raise NotFound(_("窗口不存在"))
@@ -273,6 +285,7 @@ def session_start(request: HttpRequest, payload: SessionIn) -> Any:
 
 @router.post("/window-sessions/{pk}/finish", response=SessionOut, auth=STAFF)
 def session_finish(request: HttpRequest, pk: int) -> WindowSession:
+    """窗口评价器：结束服务并邀请评价。"""
     session = WindowSession.objects.filter(pk=pk, staff_id=request.user.pk).first()
     if session is None:
         raise NotFound(_("窗口服务不存在"))

@@ -1,5 +1,6 @@
 """Hotline API at ``/api/v1/hotline/``: intake, my tickets (citizen), ticket detail (scoped),
-dispatch, return, return review, reply, reply review, callback and knowledge-base search.
+dispatch, return, return review, reply, reply review, callback, publication review (公开审核) and
+knowledge-base search.
 
 Errors are ``{code, message, details}`` (domain errors are turned into 4xx by ``api.main``).
 Staff act through their session position; citizens see only their own tickets.
@@ -75,6 +76,13 @@ class ReviewIn(Schema):
     new_lead_unit: str | None = None
 
 
+class PublicationIn(Schema):
+    approve: bool
+    title: str | None = None
+    content: str | None = None
+    note: str = ""
+
+
 class ReplyIn(Schema):
     content: str
 
@@ -120,7 +128,9 @@ def _dept(code: str, field: str) -> Department:
 
 @router.post("/tickets", response={201: TicketOut}, auth=[SessionAuth()])
 def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
-    """Staff with ``TICKET_INTAKE`` record a phone ticket; anyone else files a web ticket as themselves."""
+    """登记工单（来电或网上诉求）。
+
+    Staff with ``TICKET_INTAKE`` record a phone ticket; anyone else files a web ticket as themselves."""
     user, position = _user(request), _position(request)
     staff = position is not None and has_perm(position, Perm.TICKET_INTAKE)
     division = None
@@ -145,11 +155,13 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
 
 @router.get("/my-tickets", response=list[TicketOut], auth=[SessionAuth()])
 def my_tickets(request: HttpRequest) -> list[dict[str, Any]]:
+    """我的诉求。"""
     return [_out(t, staff=False) for t in selectors.ticket_list_for_citizen(user=_user(request))[:100]]
 
 
 @router.get("/tickets", response=list[TicketOut], auth=[SessionAuth()])
 def list_tickets(request: HttpRequest, status: str = "", limit: int = 50) -> list[dict[str, Any]]:
+    """工单列表（本岗位范围）。"""
     _user(request)
     qs = selectors.ticket_list_for_position(position=_position(request), status=status or None)
     return [_out(t, staff=True) for t in qs[:max(1, min(limit, 200))]]
@@ -157,6 +169,7 @@ def list_tickets(request: HttpRequest, status: str = "", limit: int = 50) -> lis
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, auth=[SessionAuth()])
 def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    """工单详情。"""
     user, position = _user(request), _position(request)
     if position is not None and has_perm(position, Perm.TICKET_VIEW):
         return _out(selectors.ticket_get_for_position(position=position, pk=ticket_id), staff=True)
@@ -165,6 +178,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
 
 @router.post("/tickets/{ticket_id}/dispatch", response=TicketOut, auth=[SessionAuth()])
 def dispatch(request: HttpRequest, ticket_id: int, payload: DispatchIn) -> dict[str, Any]:
+    """派单。"""
     user, position = _user(request), _position(request)
     ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
     services.ticket_dispatch(ticket=ticket, lead_unit=_dept(payload.lead_unit, "lead_unit"),
@@ -176,6 +190,7 @@ def dispatch(request: HttpRequest, ticket_id: int, payload: DispatchIn) -> dict[
 
 @router.get("/tickets/{ticket_id}/suggest", auth=[SessionAuth()])
 def suggest(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    """智能派单建议。"""
     ticket = selectors.ticket_get_for_position(position=_position(request), pk=ticket_id)
     result = services.dispatch_suggest(ticket)
     cat = result["catalogue"]
@@ -190,6 +205,7 @@ def _assignment(request: HttpRequest, assignment_id: int) -> Assignment:
 
 @router.post("/assignments/{assignment_id}/return", auth=[SessionAuth()])
 def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonIn) -> dict[str, Any]:
+    """承办单位退单。"""
     a = services.assignment_return(assignment=_assignment(request, assignment_id), reason=payload.reason,
                                    actor=_user(request), position=_position(request))
     return {"id": a.pk, "status": a.status, "return_review_status": a.return_review_status}
@@ -197,6 +213,7 @@ def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonI
 
 @router.post("/assignments/{assignment_id}/review-return", auth=[SessionAuth()])
 def review_return(request: HttpRequest, assignment_id: int, payload: ReviewIn) -> dict[str, Any]:
+    """审核退单。"""
     position = _position(request)
     selectors.pending_returns(position=position)
     a = Assignment.objects.filter(pk=assignment_id).first()
@@ -210,6 +227,7 @@ def review_return(request: HttpRequest, assignment_id: int, payload: ReviewIn) -
 
 @router.post("/assignments/{assignment_id}/reply", auth=[SessionAuth()])
 def reply(request: HttpRequest, assignment_id: int, payload: ReplyIn) -> dict[str, Any]:
+    """承办单位答复。"""
     r = services.reply_submit(assignment=_assignment(request, assignment_id), content=payload.content,
                               actor=_user(request), position=_position(request))
     return {"id": r.pk, "status": r.status}
@@ -217,6 +235,7 @@ def reply(request: HttpRequest, assignment_id: int, payload: ReplyIn) -> dict[st
 
 @router.post("/replies/{reply_id}/review", auth=[SessionAuth()])
 def review_reply(request: HttpRequest, reply_id: int, payload: ReviewIn) -> dict[str, Any]:
+    """审核答复。"""
     position = _position(request)
     r = selectors.pending_replies(position=position).filter(pk=reply_id).first()
     if r is None:
@@ -230,6 +249,7 @@ def review_reply(request: HttpRequest, reply_id: int, payload: ReviewIn) -> dict
 
 @router.post("/tickets/{ticket_id}/callback", auth=[SessionAuth()])
 def callback(request: HttpRequest, ticket_id: int, payload: CallbackIn) -> dict[str, Any]:
+    """回访。"""
     position = _position(request)
     ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
     c = services.callback_record(ticket=ticket, method=payload.method, satisfaction=payload.satisfaction,
@@ -238,9 +258,31 @@ def callback(request: HttpRequest, ticket_id: int, payload: CallbackIn) -> dict[
     return {"id": c.pk, "ticket_status": ticket.status, "reopen_count": ticket.reopen_count}
 
 
+@router.get("/publication-queue", auth=[SessionAuth()])
+def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
+    """公开审核: answered tickets with the caller's consent, waiting for the centre's review."""
+    _user(request)
+    qs = selectors.publication_review_queue(position=_position(request))[:max(1, min(limit, 200))]
+    return [{"id": t.pk, "number": t.number, "title": t.title, "content": t.content} for t in qs]
+
+
+@router.post("/tickets/{ticket_id}/publication", auth=[SessionAuth()])
+def review_publication(request: HttpRequest, ticket_id: int, payload: PublicationIn) -> dict[str, Any]:
+    """The centre approves (with the reviewed text) or refuses the publication of a letter."""
+    position = _position(request)
+    ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
+    t = services.ticket_publication_review(ticket=ticket, approve=payload.approve, title=payload.title,
+                                           content=payload.content, note=payload.note, actor=_user(request),
+                                           position=position)
+    return {"id": t.pk, "publication_status": t.publication_status, "published_title": t.published_title,
+            "published_content": t.published_content}
+
+
 @router.get("/kb/search", auth=None)
 def kb_search(request: HttpRequest, q: str = "", limit: int = 10) -> list[dict[str, Any]]:
-    """Published, unexpired answers (public)."""
+    """检索知识库（已发布且未过期的答复口径）。
+
+    Published, unexpired answers (public)."""
     return [{"id": a.pk, "title": a.title, "question": a.question, "answer": a.answer,
              "department": a.department.name, "expires_on": a.expires_on}
             for a in selectors.knowledge_search(query=q[:100], limit=max(1, min(limit, 50)))]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.hotline.models import CallbackMethod, Category, DiversionKind, Satisfaction, Urgency
+from yiwang.org.models import Division, DivisionLevel
 
 QUICK_PHRASES = [
     _("来电人反映："),
@@ -25,12 +28,54 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200, required=False)
     content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}))
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    division = forms.CharField(label=_("所在区划（代码）"), max_length=12, required=False)
-    latitude = forms.DecimalField(label=_("纬度"), max_digits=9, decimal_places=6, required=False)
-    longitude = forms.DecimalField(label=_("经度"), max_digits=9, decimal_places=6, required=False)
+    division = forms.ChoiceField(label=_("所在区划（乡镇/街道 → 村/社区）"), required=False,
+                                 widget=forms.Select(attrs={"data-division-picker": "1"}))
+    latitude = forms.DecimalField(label=_("纬度（选填）"), max_digits=9, decimal_places=6, required=False,
+                                  min_value=-90, max_value=90)
+    longitude = forms.DecimalField(label=_("经度（选填）"), max_digits=9, decimal_places=6, required=False,
+                                   min_value=-180, max_value=180)
     anonymous = forms.BooleanField(label=_("匿名"), required=False)
     publish_consent = forms.BooleanField(label=_("同意公开（隐去个人信息）"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # rendered by the template in their own places (picker, coordinates), not in the generic loop
+    PLACED = ("matter_type", "address", "division", "latitude", "longitude", "anonymous", "publish_consent")
+
+    def __init__(self, *args: Any, county: Division | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.divisions = division_tree(county)
+        self.fields["division"].choices = division_choices(county, self.divisions)
+
+    def clean_division(self) -> Division | None:
+        code = self.cleaned_data.get("division") or ""
+        return self.divisions.get(code) if code else None
+
+
+def division_tree(county: Division | None) -> dict[str, Division]:
+    """Current divisions of ``county`` (itself, townships, villages) by code, in path order."""
+    if county is None:
+        return {}
+    rows = Division.objects.filter(path__startswith=county.path, valid_to__isnull=True).order_by("path")
+    return {d.code: d for d in rows}
+
+
+def division_choices(county: Division | None, divisions: dict[str, Division]) -> list[Any]:
+    """A grouped select (works without JavaScript): one group per township, its villages inside.
+
+    The cascading county → township → village picker is built from these groups by
+    ``yiwang/division-picker.js``.
+    """
+    choices: list[Any] = [("", _("请选择（可不选）"))]
+    if county is None:
+        return choices
+    choices.append((county.code, _("%(c)s（全县/不确定）") % {"c": county.name}))
+    townships = [d for d in divisions.values() if d.level == DivisionLevel.TOWNSHIP]
+    for township in townships:
+        villages = [(d.code, d.name) for d in divisions.values()
+                    if d.level == DivisionLevel.VILLAGE and d.parent_id == township.pk]
+        choices.append((township.name, [(township.code, _("%(t)s（全镇/街道）") % {"t": township.name}),
+                                        *villages]))
+    return choices
 
 
 class MailboxForm(forms.Form):

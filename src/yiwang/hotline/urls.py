@@ -7,6 +7,7 @@ app_name = "hotline"
 urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("intake/", views.intake, name="intake"),
+    path("intake/places/", views.place_search, name="place_search"),
     path("kb/search/", views.kb_search, name="kb_search"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,8 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
+from yiwang.core.ratelimit import client_key, rate_limit_hit
 from yiwang.hotline import selectors, services
-from yiwang.hotline.common import is_centre, require_centre
+from yiwang.hotline.centre import is_centre, require_centre
 from yiwang.hotline.forms import QUICK_PHRASES, CallbackForm, IntakeForm, MailboxForm, TrackForm
 from yiwang.hotline.models import (
     Assignment,
@@ -37,7 +39,7 @@ from yiwang.hotline.models import (
     Ticket,
     TicketChannel,
 )
-from yiwang.org.models import Department, Division
+from yiwang.org.models import Department, Division, DivisionLevel, ServiceHall
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm
 
@@ -94,7 +96,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     """The operator's call console (来电登记)."""
     position = request.position  # type: ignore[attr-defined]
     require_centre(position, Perm.TICKET_INTAKE)
-    form = IntakeForm(request.POST or None, initial={"idempotency_key": secrets.token_hex(12)})
+    form = IntakeForm(request.POST or None, initial={"idempotency_key": secrets.token_hex(12)},
+                      county=_county_of(position))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -102,7 +105,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 category=data["category"], channel=TicketChannel.PHONE, content=data["content"],
                 title=data["title"], caller_name=data["caller_name"], caller_phone=data["caller_phone"],
                 anonymous=data["anonymous"], publish_consent=data["publish_consent"], address=data["address"],
-                division=_division(data["division"]), latitude=data["latitude"], longitude=data["longitude"],
+                division=data["division"], latitude=data["latitude"], longitude=data["longitude"],
                 matter_type=_matter(data["matter_type"]), urgency=data["urgency"], actor=request.user,
                 position=position, idempotency_key=data["idempotency_key"] or None)
             if request.POST.get("action") == "close_on_spot":
@@ -122,6 +125,37 @@ def intake(request: HttpRequest) -> HttpResponse:
         "form": form, "phrases": QUICK_PHRASES,
         "matter_types": MatterType.objects.filter(is_active=True).order_by("code"),
     })
+
+
+def _county_of(position: Any) -> Division | None:
+    """The county whose divisions the operator picks from (the centre's own county)."""
+    division = getattr(position, "division", None)
+    while division is not None and division.level != DivisionLevel.COUNTY and division.parent_id:
+        division = division.parent
+    return division
+
+
+@staff_required
+def place_search(request: HttpRequest) -> HttpResponse:
+    """地址检索 for the call console, offline: divisions and service halls of the county by name or
+    address (no map tiles, no outside service). Choosing a result fills the division and address."""
+    position = request.position  # type: ignore[attr-defined]
+    require_centre(position, Perm.TICKET_INTAKE)
+    query = (request.GET.get("place") or request.GET.get("q") or "").strip()[:50]
+    county = _county_of(position)
+    results: list[dict[str, str]] = []
+    if query and county is not None:
+        for d in Division.objects.filter(path__startswith=county.path, valid_to__isnull=True,
+                                         name__icontains=query).select_related("parent").order_by("path")[:10]:
+            parent = d.parent.name if d.parent_id and d.level == DivisionLevel.VILLAGE else ""
+            results.append({"name": d.name, "detail": parent, "code": d.code,
+                            "address": f"{parent}{d.name}"})
+        halls = ServiceHall.objects.filter(division__path__startswith=county.path).filter(
+            Q(name__icontains=query) | Q(address__icontains=query)).select_related("division").order_by("name")[:10]
+        for h in halls:
+            results.append({"name": h.name, "detail": h.address, "code": h.division.code,
+                            "address": h.address or h.name})
+    return render(request, "hotline/_place_results.html", {"results": results, "query": query})
 
 
 def kb_search(request: HttpRequest) -> HttpResponse:
@@ -306,15 +340,19 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 def mailbox_track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None)
     view = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit_hit(scope="hotline.mailbox_track", client=client_key(request))
             ticket = selectors.ticket_get_by_query_code(number=form.cleaned_data["number"],
                                                         code=form.cleaned_data["code"])
             view = selectors.public_ticket_view(ticket)
             view["events"] = list(ticket.events.filter(public=True).values_list("at", "text"))
         except DomainError as exc:
             form.add_error(None, exc.message)
-    return render(request, "hotline/track.html", {"form": form, "view": view})
+            if exc.status == 429:
+                status = 429
+    return render(request, "hotline/track.html", {"form": form, "view": view}, status=status)
 
 
 def public_list(request: HttpRequest) -> HttpResponse:

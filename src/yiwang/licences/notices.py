@@ -149,6 +149,15 @@ def _supplement_items(case: Case, context: dict[str, Any]) -> list[dict[str, str
     return out
 
 
+_CLAUSE_END = "。.；;，,、！!？? \u3000\n"
+
+
+def _clause(text: str) -> str:
+    """A free-text reason as a clause: the templates supply the sentence's own punctuation, so a
+    trailing "。" typed by the officer would be doubled (“……标准（同意。）。”)."""
+    return text.strip().rstrip(_CLAUSE_END)
+
+
 def _values(notice: CaseNotice) -> dict[str, str]:
     case = notice.case
     ctx = notice.context if isinstance(notice.context, dict) else {}
@@ -159,6 +168,7 @@ def _values(notice: CaseNotice) -> dict[str, str]:
         reason = case.outcome_note
     if not reason and kind in (NoticeKind.GRANT, NoticeKind.DENY):
         reason = case.decision_reason
+    reason = _clause(reason)
     procedure = str(ctx.get("procedure") or "")
     procedure = str(PROCEDURES.get(procedure, procedure)) or str(PROCEDURES["other"])
     days = ctx.get("days", ctx.get("expected_days", ""))
@@ -178,7 +188,7 @@ def _values(notice: CaseNotice) -> dict[str, str]:
         "promised_unit": str(version.get_promised_unit_display()),
         "statutory_unit": str(version.get_statutory_unit_display()),
         "reason": reason or _("申请不符合受理条件"),
-        "agency": str(ctx.get("competent_agency") or case.competent_agency or ""),
+        "agency": _clause(str(ctx.get("competent_agency") or case.competent_agency or "")),
         "procedure": procedure,
         "days": str(days) if days not in (None, "") else _("（另行告知）"),
         "start": _cn_date(ctx.get("start")) or _cn_date(notice.issued_at),

@@ -73,6 +73,7 @@ def alert_out(alert: Alert, *, full: bool = False) -> dict[str, Any]:
 
 @router.get("/alerts", auth=AUTH)
 def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, Any]:
+    """预警列表。"""
     position = _read(request)
     if filters.offset < 0 or not 1 <= filters.limit <= MAX_LIMIT:
         raise InvalidInput("offset/limit", details={"max_limit": MAX_LIMIT})
@@ -86,6 +87,7 @@ def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, Any]:
 
 @router.get("/alerts/{alert_id}", auth=AUTH)
 def alert_detail(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+    """预警详情。"""
     position = _read(request)
     return alert_out(selectors.alert_get(position=position, pk=alert_id), full=True)
 
@@ -97,6 +99,7 @@ class ActionIn(Schema):
 
 @router.post("/alerts/{alert_id}/actions", auth=AUTH)
 def alert_action(request: HttpRequest, alert_id: int, payload: ActionIn) -> dict[str, Any]:
+    """处置预警（核实、督办、销号等）。"""
     require_access(request, scope="supervision:write")
     position = _position(request)
     alert = selectors.alert_get(position=position, pk=alert_id)
@@ -106,6 +109,7 @@ def alert_action(request: HttpRequest, alert_id: int, payload: ActionIn) -> dict
 
 @router.get("/counts", auth=AUTH)
 def counts(request: HttpRequest) -> dict[str, Any]:
+    """预警数量统计。"""
     position = _read(request)
 
     def tree(nodes: list[selectors.TreeNode]) -> list[dict[str, Any]]:
@@ -131,6 +135,7 @@ def rule_out(rule: Rule) -> dict[str, Any]:
 
 @router.get("/rules", auth=AUTH)
 def rules(request: HttpRequest) -> list[dict[str, Any]]:
+    """监察规则列表。"""
     require_access(request, scope="supervision:read", perm=Perm.RULE_MANAGE)
     return [rule_out(r) for r in selectors.rule_list(position=_position(request))]
 
@@ -142,6 +147,7 @@ class RuleIn(Schema):
 
 @router.patch("/rules/{code}", auth=AUTH)
 def rule_update(request: HttpRequest, code: str, payload: RuleIn) -> dict[str, Any]:
+    """修改监察规则。"""
     require_access(request, scope="supervision:write", perm=Perm.RULE_MANAGE)
     position = _position(request)
     rule = selectors.rule_get(position=position, code=code)
@@ -160,6 +166,7 @@ class OverrideIn(Schema):
 
 @router.post("/rules/{code}/overrides", auth=AUTH)
 def rule_override(request: HttpRequest, code: str, payload: OverrideIn) -> dict[str, Any]:
+    """按事项、部门或级别调整规则。"""
     require_access(request, scope="supervision:write", perm=Perm.RULE_MANAGE)
     position = _position(request)
     rule = selectors.rule_get(position=position, code=code)
