@@ -343,8 +343,9 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 # --- Site -------------------------------------------------------------------
 SITE_NAME = env_str("YIWANG_SITE_NAME", "一网 · 莒南县政务服务平台")
-# Absolute base URL printed in licence QR codes (public verification page).
-SITE_URL = env_str("YIWANG_SITE_URL", "http://127.0.0.1:8000")
+# Public base URL printed in licence QR codes, rating links and notices (see yiwang.core.site).
+# Empty: the request's host, else http://127.0.0.1:<port of `manage.py serve`>.
+SITE_URL = env_str("YIWANG_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
@@ -10,6 +12,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Browsers and API clients ask for /favicon.ico whatever the page links; the file is in static.
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("yiwang/favicon.svg"))),
     path("accounts/", include("yiwang.accounts.urls")),
     path("console/", include("yiwang.console.urls")),
     path("inbox/", include("yiwang.notify.urls")),

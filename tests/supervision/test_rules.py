@@ -320,21 +320,50 @@ def test_fee_on_a_free_item_and_fee_not_standard(county, standard_item):
 
 
 def test_risk_point_needs_second_confirmation(county, standard_item, people):
+    """The same person reviews and decides: no second person, so both risk steps are flagged once
+    the case is decided; an explicit 双人复核 by someone else clears one."""
     from yiwang.cases import handling
+    from yiwang.org.models import Position
 
     case = _case(county, standard_item)
     review = case.steps.get(status="ready")
     CaseStep.objects.filter(pk=review.pk).update(risk_level=2)
     review.refresh_from_db()
-    handling.step_complete(step=review, opinion="同意", actor=people.reviewer, position=pos(people.reviewer))
+    head = pos(people.head)
+    # a department head holds both review and decision rights; give them the reviewer's role too
+    reviewer_role = Position.objects.create(user=people.head, role="reviewer", division=county.county,
+                                            department=county.civil_affairs)
+    handling.step_complete(step=review, opinion="同意", actor=people.head, position=reviewer_role)
     sweep(notify=False)
-    assert _levels("risk_unconfirmed") == {"yellow"}
+    assert _open("risk_unconfirmed") == []  # undecided: the second person may still come
+    decide = case.steps.get(status="ready")
+    CaseStep.objects.filter(pk=decide.pk).update(role="department_head", risk_level=1)
+    decide.refresh_from_db()
+    handling.step_complete(step=decide, opinion="准予", decision="grant", actor=people.head, position=head)
+    sweep(notify=False)
+    assert {a.object_id for a in _open("risk_unconfirmed")} == {review.pk, decide.pk}
     review.refresh_from_db()
     with pytest.raises(PermissionDenied):  # the completer cannot confirm their own step
-        services.risk_confirm(step=review, actor=people.reviewer, position=pos(people.reviewer))
+        services.risk_confirm(step=review, actor=people.head, position=reviewer_role)
     services.risk_confirm(step=review, actor=people.reviewer2, position=pos(people.reviewer2), note="复核无误")
     sweep(notify=False)
+    assert {a.object_id for a in _open("risk_unconfirmed")} == {decide.pk}
+
+
+def test_risk_steps_by_two_people_raise_nothing(county, standard_item, people):
+    """审查 by the reviewer and 决定 by the approver: each is the other's second person."""
+    from yiwang.cases import handling
+
+    case = _case(county, standard_item)
+    review = case.steps.get(status="ready")
+    handling.step_complete(step=review, opinion="同意", actor=people.reviewer, position=pos(people.reviewer))
+    decide = case.steps.get(status="ready")
+    handling.step_complete(step=decide, opinion="准予", decision="grant", actor=people.approver,
+                           position=pos(people.approver))
+    CaseStep.objects.filter(case=case).update(risk_level=1)
+    sweep(notify=False)
     assert _open("risk_unconfirmed") == []
+    assert _open("step_unauthorised") == []
 
 
 def test_overrides_switch_off_per_department_and_set_thresholds_per_item(county, standard_item, people):
@@ -349,3 +378,34 @@ def test_overrides_switch_off_per_department_and_set_thresholds_per_item(county,
     sweep(today=date(2026, 10, 8), notify=False)
     assert _levels("time_limit_step") == {"yellow"} - {"yellow"}
     assert not Alert.objects.filter(rule=rule, level="red").exists()
+
+
+def test_a_one_day_step_is_not_yellow_the_day_it_starts(county, standard_item):
+    """受理 and 办结 have one working day: no warning the moment they begin, yellow on their last day."""
+    case = _case(county, standard_item, today=date(2026, 9, 7))
+    _quiet_case_clock(case)
+    step = case.steps.filter(status="ready").first()
+    Clock.objects.filter(purpose="case_step").delete()
+    clock_services.clock_start(obj=step, start=date(2026, 9, 7), budget=1, position=None, actor=None,
+                               purpose="case_step", today=date(2026, 9, 7))
+    sweep(today=date(2026, 9, 7), notify=False)
+    assert _open("time_limit_step") == []
+    sweep(today=date(2026, 9, 8), notify=False)
+    assert _levels("time_limit_step") == {"yellow"}
+    sweep(today=date(2026, 9, 9), notify=False)
+    assert _levels("time_limit_step") == {"red"}
+
+
+def test_step_by_the_right_role_outside_its_scope_is_red(county, standard_item, people):
+    """A reviewer of the township's office (right role, wrong division and department) takes a county step."""
+    from tests.conftest import make_position, make_user
+
+    case = _case(county, standard_item)
+    step = case.steps.filter(status="ready").first()
+    outsider = make_user("township_reviewer")
+    make_position(outsider, "reviewer", county.township_a, county.civil_affairs_a)
+    step.status, step.completed_at = StepStatus.COMPLETED, timezone.now()
+    step.completed_by, step.completed_by_position = outsider, pos(outsider)
+    step.save()
+    sweep(notify=False)
+    assert [a.object_id for a in _open("step_unauthorised")] == [step.pk]

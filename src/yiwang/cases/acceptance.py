@@ -142,7 +142,8 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
                     else case.division)
         CaseStep.objects.create(
             case=case, task_id=todo.task_id, spec_name=todo.spec_name, name=todo.name[:100],
-            step_kind=todo.step_kind, role=todo.role, department=None if agent else case.department,
+            step_kind=todo.step_kind, role=todo.role,
+            department=None if agent else _acceptance_department(case, todo, division, position),
             division=division, status=StepStatus.COMPLETED, sequence=sequence, step_days=todo.step_days,
             risk_level=todo.risk_level, outcome="accepted", assignee=done_by if getattr(done_by, "pk", None) else None,
             assignee_position=done_position, claimed_at=moment, completed_at=moment,
@@ -152,6 +153,15 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
     case.workflow_state = state
     case.save(update_fields=["workflow_state", "updated_at"])
     _steps_sync(case, ready, actor=actor, position=position, today=local_date(moment))
+
+
+def _acceptance_department(case: Case, todo: Any, division: Any, position: Position | None) -> Any:
+    """The acceptance step is the accepting clerk's (一窗受理); deemed acceptance, the window's."""
+    from yiwang.workflow.assignment import step_department
+
+    return step_department(role=todo.role, code=todo.department, division=division, case_division=case.division,
+                           case_department=case.department, item_department=case.version.department,
+                           acting_position=position)
 
 
 def _snapshot(case: Case) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from yiwang.org.models import Department, Division, DivisionLevel, Position
 from yiwang.org.roles import DEPARTMENTAL_ROLES, ROLE_PERMISSIONS, Perm, Role
 from yiwang.org.scope import has_perm
-from yiwang.workflow import engine
+from yiwang.workflow import assignment, engine
 from yiwang.workflow.engine import StepInfo
 
 logger = logging.getLogger(__name__)
@@ -132,16 +132,16 @@ def _resolve_division(case: Case, level: str | None) -> Division:
     return base
 
 
-def _resolve_department(case: Case, code: str | None, role: str) -> Department | None:
-    if code == ITEM_DEPARTMENT:
-        return case.department
-    if code:
-        department = Department.objects.filter(code=code).first()
-        if department is None:
-            raise InvalidInput(_("流程环节指定的部门不存在：{code}").format(code=code),
-                               code="step_department_unknown", details={"department": code})
-        return department
-    return case.department if role in DEPARTMENTAL_ROLES else None
+def _resolve_department(case: Case, code: str | None, role: str, division: Division | None = None
+                        ) -> Department | None:
+    """See :func:`yiwang.workflow.assignment.step_department`."""
+    try:
+        return assignment.step_department(role=role, code=code, division=division or case.division,
+                                          case_division=case.division, case_department=case.department,
+                                          item_department=case.version.department)
+    except Department.DoesNotExist:
+        raise InvalidInput(_("流程环节指定的部门不存在：{code}").format(code=code),
+                           code="step_department_unknown", details={"department": code}) from None
 
 
 def step_clock(step: CaseStep) -> Clock | None:
@@ -218,11 +218,12 @@ def steps_sync(*, case: Case, ready: list[StepInfo], actor: Any = None, position
         for info in ready:
             if info.task_id in open_ids:
                 continue
+            division = _resolve_division(case, info.level)
             step = CaseStep.objects.create(
                 case=case, task_id=info.task_id, spec_name=info.spec_name, name=info.name[:100],
                 step_kind=info.step_kind, role=info.role,
-                department=_resolve_department(case, info.department, info.role),
-                division=_resolve_division(case, info.level), status=StepStatus.READY, sequence=sequence,
+                department=_resolve_department(case, info.department, info.role, division),
+                division=division, status=StepStatus.READY, sequence=sequence,
                 step_days=info.step_days, risk_level=info.risk_level,
             )
             sequence += 1
@@ -289,13 +290,18 @@ def positions_for_step(step: CaseStep) -> QuerySet[Position]:
 
 
 def case_queryset_for_handling(*, position: Position | None) -> QuerySet[Case]:
-    """Cases a staff position may open in the console: those in its data scope (查看办件), and
-    those with a step of its role in its scope (e.g. a joint-review department's reviewer)."""
+    """Cases a staff position may open in the console: those in its data scope (查看办件), those its
+    window may accept, and those with a step of its role in its scope (e.g. a joint-review
+    department's reviewer)."""
     if position is None or not position.is_active or not has_perm(position, Perm.CASE_VIEW):
         return Case.objects.none()
     from yiwang.org.scope import Scope
 
     in_scope = Scope.of(position).q()
+    if has_perm(position, Perm.CASE_ACCEPT):  # 一窗受理: the window sees what it may accept
+        from yiwang.cases.scope import acceptance_q
+
+        in_scope |= acceptance_q(position)
     has_step = Q(pk__in=CaseStep.objects.filter(_step_scope_q(position)).values("case_id"))
     return Case.objects.filter(in_scope | has_step).exclude(status=CaseStatus.DRAFT)
 

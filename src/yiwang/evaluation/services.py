@@ -228,8 +228,9 @@ def invitation_issue(*, case: Any, now: datetime | None = None) -> RatingInvitat
 
 
 def rating_link(token: str) -> str:
-    base = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
-    return f"{base}/ratings/r/{token}/"
+    from yiwang.core.site import public_url
+
+    return public_url(f"/ratings/r/{token}/")
 
 
 def _send_invitation(invitation_id: int) -> None:

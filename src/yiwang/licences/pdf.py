@@ -14,7 +14,6 @@ import io
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.urls import reverse
 from django.utils.http import urlencode
 from reportlab.lib import colors
@@ -35,7 +34,9 @@ GREY = colors.HexColor("#555555")
 
 
 def site_url() -> str:
-    return str(getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+    from yiwang.core.site import public_base_url
+
+    return public_base_url()
 
 
 def verify_url(licence: Licence) -> str:

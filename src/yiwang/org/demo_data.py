@@ -120,3 +120,44 @@ ENTERPRISES: list[tuple[str, str, str, str]] = [
     ("enterprise", "莒南县鲁东食品有限公司", "刘国强", "91371327MA3C"),
     ("bidder", "临沂宏达建设工程有限公司", "徐志远", "91371300MA3D"),
 ]
+
+# --- staff so that every step of every demo process has someone to take it -------------------
+# (checked by ``manage.py check_process_reachability``; see yiwang.workflow.assignment)
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+_GIVEN = ["建华", "秀梅", "志刚", "玉兰", "海燕", "国庆", "晓东", "春梅", "立新", "桂英", "文静", "红军", "丽娟",
+          "永强", "凤英", "德明", "淑珍", "振华", "雪梅", "金凤", "建军", "桂兰", "卫东", "小红", "宏伟", "秀珍"]
+
+
+def _name(index: int) -> str:
+    return _SURNAMES[(index * 7) % len(_SURNAMES)] + _GIVEN[(index * 5) % len(_GIVEN)]
+
+
+# County departments whose demo items need a reviewer and an approver (besides those in STAFF).
+ITEM_DEPARTMENTS = ["APPROVAL", "AGRI", "CIVIL", "COMMERCE", "CULTURE", "ECO", "EDU", "EMERGENCY", "HEALTH",
+                    "HOUSING", "HRSS", "MEDICARE", "NRP", "PS", "SAMR", "TRANSPORT", "VETERANS", "WATER"]
+# Each township's service centre: 窗口, 审查, 审批, 负责人; and one village agent per township.
+TOWNSHIP_ROLES = [("clerk", "window_clerk"), ("reviewer", "reviewer"), ("approver", "approver"),
+                  ("head", "department_head")]
+
+
+def coverage_staff() -> list[tuple[str, str, str, str, str]]:
+    """Extra demo staff in the STAFF format, for every (role, place) no one in STAFF covers."""
+    have = {(role, where, dep) for _u, _n, role, where, dep in STAFF}
+    have_where = {(role, where.split(":")[1] if where.startswith("village:") else where) for _u, _n, role, where, _d
+                  in STAFF}
+    out: list[tuple[str, str, str, str, str]] = []
+    index = 0
+    for dep in ITEM_DEPARTMENTS:
+        for role in ("reviewer", "approver"):
+            if (role, "county", dep) not in have:
+                index += 1
+                out.append((f"{dep.lower()}_{role}", _name(index), role, "county", dep))
+    for code, _township, _villages in TOWNSHIPS:
+        for suffix, role in TOWNSHIP_ROLES:
+            if (role, code, f"T-{code}") not in have:
+                index += 1
+                out.append((f"t{code}_{suffix}", _name(index), role, code, f"T-{code}"))
+        if ("village_agent", code) not in have_where:
+            index += 1
+            out.append((f"t{code}_agent", _name(index), "village_agent", f"village:{code}:1", ""))
+    return out

@@ -100,7 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart_data": {**data, "labels": {
             "submitted": _("受理量"), "completed": _("办结量"), "on_time_rate": _("按时办结率"),
             "satisfaction_rate": _("满意率"), "avg_days": _("平均用时（工作日）"),
-            "avg_statutory_days": _("法定时限（工作日）")}},
+            "avg_statutory_days": _("法定时限（工作日）"), "no_data": _("该期间暂无数据")}},
         "can_manage": has_perm(position, Perm.PERFORMANCE_MANAGE),
     }, status=400 if error else 200)
 

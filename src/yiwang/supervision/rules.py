@@ -141,6 +141,10 @@ class BaseRule:
 
 
 class _TimeLimit(BaseRule):
+    """Yellow when at most ``yellow_workdays`` working days remain, red when overdue. A clock that
+    started today is never yellow: a one-day step (受理, 办结) would otherwise warn the moment it
+    begins; it turns yellow on its last day like any other."""
+
     kind = "time_limit"
     levels = (AlertLevel.YELLOW, AlertLevel.RED)
     purposes: ClassVar[tuple[str, ...]]
@@ -221,11 +225,11 @@ class CaseTimeLimit(_TimeLimit):
             f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
             f"FROM {t(Clock)} c {join}"
             f"WHERE c.content_type_id = %s AND c.purpose IN ({_in(self.purposes)}) AND ((c.stopped_at IS NULL "
-            f"AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
+            f"AND c.start_date < %s AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
             f"WHERE s.clock_id = c.id AND s.\"end\" IS NULL)){self._late(late)})"
         )
         params = [d(today), d(today), _("办件已超过承诺办结时限（红牌）"), _("办件临近承诺办结时限（黄牌）"),
-                  ct_id(Case), *self.purposes, *limit_params]
+                  ct_id(Case), *self.purposes, d(today), *limit_params]
         return sql, params
 
 
@@ -244,11 +248,11 @@ class StepTimeLimit(_TimeLimit):
             f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
             f"FROM {t(Clock)} c JOIN {t(CaseStep)} st ON st.id = c.object_id JOIN {t(Case)} k ON k.id = st.case_id "
             "WHERE c.content_type_id = %s AND c.purpose = %s AND ((c.stopped_at IS NULL "
-            f"AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
+            f"AND c.start_date < %s AND c.due_date < {limit_sql} AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s "
             f"WHERE s.clock_id = c.id AND s.\"end\" IS NULL)){self._late(late)})"
         )
         params = [d(today), d(today), _("办理环节已超时（红牌）"), _("办理环节临近时限（黄牌）"),
-                  ct_id(CaseStep), STEP_PURPOSE, *limit_params]
+                  ct_id(CaseStep), STEP_PURPOSE, d(today), *limit_params]
         return sql, params
 
 
@@ -442,12 +446,23 @@ class FeeMismatch(BaseRule):
 
 
 class RiskUnconfirmed(BaseRule):
+    """A level 1–2 risk step (风险点) that no second person looked at (双人复核).
+
+    The second person is either an explicit :class:`RiskConfirmation`, or the procedure itself:
+    审查 and 决定 are separate steps (审批分离), so a substantive step of the same case
+    (:data:`SECOND_PERSON_KINDS`) completed by someone else is the second pair of eyes. The rule
+    waits until the case is decided or closed — until then the second person may still come —
+    and then fires when the same person did every substantive step (e.g. reviewed and decided).
+    """
+
     code = "risk_unconfirmed"
     name = "风险点环节未经第二人复核"
     kind = "risk"
     levels = (AlertLevel.YELLOW,)
+    SECOND_PERSON_KINDS = ("preliminary", "review", "joint_review", "decide", "countersign")
 
     def source(self, cfg: RuleConfig, today: date) -> tuple[str, list[Any]]:
+        kinds = self.SECOND_PERSON_KINDS
         sql = (
             "SELECT 'yellow' AS level, %s AS content_type_id, st.id AS object_id, k.id AS case_id, "
             "k.item_id AS item_id, COALESCE(st.department_id, k.department_id) AS department_id, "
@@ -456,9 +471,14 @@ class RiskUnconfirmed(BaseRule):
             "WHERE st.status = 'completed' AND (st.risk_level IN (1, 2) OR EXISTS (SELECT 1 FROM "
             f"{t(RiskPoint)} r WHERE r.is_active = %s AND r.level <= 2 AND r.spec_name = st.spec_name "
             "AND (r.item_id IS NULL OR r.item_id = k.item_id))) "
-            f"AND NOT EXISTS (SELECT 1 FROM {t(RiskConfirmation)} rc WHERE rc.step_id = st.id)"
+            "AND (k.decided_at IS NOT NULL OR k.completed_at IS NOT NULL) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t(RiskConfirmation)} rc WHERE rc.step_id = st.id "
+            "AND (st.completed_by_id IS NULL OR rc.confirmed_by_id <> st.completed_by_id)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t(CaseStep)} o WHERE o.case_id = st.case_id AND o.id <> st.id "
+            f"AND o.status = 'completed' AND o.step_kind IN ({_in(kinds)}) AND o.completed_by_id IS NOT NULL "
+            "AND (st.completed_by_id IS NULL OR o.completed_by_id <> st.completed_by_id))"
         )
-        return sql, [ct_id(CaseStep), _("一、二级风险点环节办结后未经第二人复核"), True]
+        return sql, [ct_id(CaseStep), _("一、二级风险点环节办结后未经第二人复核"), True, *kinds]
 
 
 # --- rules that need the calendar or the workflow engine per object ------------------------

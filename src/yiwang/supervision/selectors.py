@@ -122,8 +122,9 @@ def traffic_lights(*, position: Position | None, today: date | None = None,
     department_of = Case.objects.filter(pk=OuterRef("object_id")).values("department_id")[:1]
     rows = (clocks.annotate(dep=Subquery(department_of)).values("dep").annotate(
         red=Count("id", filter=Q(paused=False, due_date__lt=today)),
-        yellow=Count("id", filter=Q(paused=False, due_date__gte=today, due_date__lt=limit)),
-        green=Count("id", filter=Q(paused=False, due_date__gte=limit)),
+        yellow=Count("id", filter=Q(paused=False, due_date__gte=today, due_date__lt=limit, start_date__lt=today)),
+        green=Count("id", filter=Q(paused=False, due_date__gte=limit)
+                    | Q(paused=False, due_date__gte=today, due_date__lt=limit, start_date__gte=today)),
         paused_n=Count("id", filter=Q(paused=True)),
     ).order_by())
     names = dict(Department.objects.values_list("pk", "name"))

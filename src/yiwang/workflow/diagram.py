@@ -16,9 +16,10 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from yiwang.workflow.bpmn_xml import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, parse_xml
 from yiwang.workflow.layout import Bounds, compute_layout
 from yiwang.workflow.models import ProcessDefinition
-from yiwang.workflow.validation import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, FLOW_NODE_TAGS, parse_xml
+from yiwang.workflow.validation import FLOW_NODE_TAGS
 
 FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif"
 COLOURS = {

@@ -35,6 +35,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
+from yiwang.workflow.bpmn_xml import ROLE_BY_LABEL, parse_xml
 from yiwang.workflow.conditions import ConditionError, evaluate_condition
 
 if TYPE_CHECKING:
@@ -149,8 +150,6 @@ def _flow_order(spec: BpmnProcessSpec) -> list[tuple[str, Any]]:
 
 
 def _step_properties(spec: BpmnProcessSpec) -> dict[str, dict[str, Any]]:
-    from yiwang.workflow.validation import ROLE_BY_LABEL
-
     steps: dict[str, dict[str, Any]] = {}
     for name, task_spec in _flow_order(spec):
         if type(task_spec).__name__ not in USER_TASK_CLASSES:
@@ -204,8 +203,6 @@ def _compile(definition: ProcessDefinition) -> _Compiled:
             except Exception:  # noqa: BLE001 - an old or damaged serialization: parse the XML again
                 spec = None
         if spec is None:
-            from yiwang.workflow.validation import parse_xml
-
             spec, subprocess_specs = parse_spec(parse_xml(definition.bpmn_xml), definition.process_id)
         compiled = _Compiled(spec=spec, subprocess_specs=subprocess_specs or {}, steps=_step_properties(spec),
                              condition_names=_condition_names(spec))

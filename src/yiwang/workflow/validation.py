@@ -36,15 +36,17 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from yiwang.org.roles import STAFF_ROLES, Role
+from yiwang.workflow.bpmn_xml import (  # noqa: F401 - MAX_BPMN_BYTES and safe_parser are part of this API
+    BPMN_NS,
+    BPMNDI_NS,
+    MAX_BPMN_BYTES,
+    ROLE_BY_LABEL,
+    SPIFF_NS,
+    parse_xml,
+    safe_parser,
+)
 from yiwang.workflow.conditions import DEFAULT_CASE_FIELDS, ConditionError, check_condition
-
-MAX_BPMN_BYTES = 1024 * 1024
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
-DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
-DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from yiwang.workflow.engine import parse_spec
 
 STEP_KINDS = frozenset({"accept", "review", "joint_review", "decide", "complete", "preliminary", "agent_collect"})
 ITEM_DEPARTMENT_MARKERS = frozenset({"$item"})  # "the service item's own department"
@@ -70,7 +72,6 @@ FORBIDDEN_CODES = {
     "adHocSubProcess": "call_forbidden",
     "transaction": "call_forbidden",
 }
-ROLE_BY_LABEL = {str(label): value for value, label in Role.choices}
 
 
 @dataclass(frozen=True)
@@ -81,31 +82,6 @@ class ValidationIssue:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def safe_parser() -> etree.XMLParser:
-    """An lxml parser that never resolves entities, loads DTDs or touches the network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
-
-
-def parse_xml(xml: str | bytes) -> etree._Element:
-    """Parse BPMN text safely. Raises ``ValueError`` (message for the user) on anything unsafe."""
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    if len(data) > MAX_BPMN_BYTES:
-        raise ValueError(_("文件超过 1 MB"))
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise ValueError(_("不允许 DOCTYPE 或实体声明"))
-    try:
-        root = etree.fromstring(data, safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(_("XML 格式错误：{error}").format(error=exc.msg)) from exc
-    if root is None:
-        raise ValueError(_("XML 为空"))
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise ValueError(_("不允许 DOCTYPE 或实体声明"))
-    return root
 
 
 def _local(element: etree._Element) -> tuple[str | None, str]:
@@ -278,8 +254,6 @@ def _check_flows(process: etree._Element, fields: frozenset[str], issues: list[V
 
 
 def _check_engine(root: etree._Element, process_id: str, issues: list[ValidationIssue]) -> None:
-    from yiwang.workflow.engine import parse_spec  # engine imports validation helpers
-
     try:
         parse_spec(root, process_id)
     except Exception as exc:  # noqa: BLE001 - any engine complaint is a validation issue

@@ -10,6 +10,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from yiwang.core.site import serve_base_url
+
 # Drops gunicorn's "Server" banner (see the module).
 GUNICORN_CONFIG = "python:yiwang.gunicorn_conf"
 
@@ -27,6 +29,9 @@ class Command(BaseCommand):
         manage = os.path.join(os.getcwd(), "manage.py")
         env = dict(os.environ)
         env.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
+        # QR codes, rating links and notices point at the port actually served (yiwang.core.site).
+        if not env.get("YIWANG_SITE_URL"):
+            env["YIWANG_SITE_URL"] = serve_base_url(host, port)
         children = [
             subprocess.Popen([python, manage, "run_huey", "--quiet"], env=env),
             subprocess.Popen(

@@ -61,7 +61,17 @@ class Command(BaseCommand):
         ))
         call_command("seed_hotline")
         call_command("seed_cases_demo")
+        self._history()
         call_command("seed_performance")
+
+    def _history(self) -> None:
+        """Six months of closed cases, ratings and alerts, and their monthly assessments (see demo_history)."""
+        from yiwang.org.demo_history import publish_past_assessments, seed_history
+
+        with transaction.atomic():
+            added = seed_history()
+        published = publish_past_assessments()
+        self.stdout.write(f"Demo history: {added} past cases; {published} past monthly assessments published.")
 
     # --- divisions -----------------------------------------------------------
     def _division(self, code: str, name: str, parent: Division | None) -> Division:
@@ -128,13 +138,23 @@ class Command(BaseCommand):
             user.set_id_number(id_number)
         if phone:
             user.set_phone(phone)
-        user.set_password(demo.DEMO_PASSWORD)
+        user.password = self._password_hash()
         if username == "admin":
             user.is_staff = True
             user.is_superuser = True
         user.save()
         audit_record(action="accounts.user.create", obj=user, after={"username": username, "kind": kind})
         return user
+
+    _hash: str | None = None
+
+    def _password_hash(self) -> str:
+        """One PBKDF2 hash of the published demo password, shared by every demo account (fast seeding)."""
+        if self._hash is None:
+            from django.contrib.auth.hashers import make_password
+
+            self._hash = make_password(demo.DEMO_PASSWORD)
+        return self._hash
 
     def _two_factor(self, user) -> None:
         from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -158,7 +178,8 @@ class Command(BaseCommand):
 
     def _people(self, county: Division, departments: dict[str, Department]) -> list:
         users = []
-        for index, (username, name, role, where, dep_code) in enumerate(demo.STAFF, start=1):
+        for index, (username, name, role, where, dep_code) in enumerate(demo.STAFF + demo.coverage_staff(),
+                                                                        start=1):
             user = self._user(username, kind="staff", real_name=name,
                               id_number=demo_id_number(f"1980{(index % 12) + 1:02d}15", f"{100 + index:03d}"),
                               phone=f"1390539{index:04d}")

@@ -16,6 +16,10 @@
     chart.setOption(option);
     charts.push(chart);
   }
+  function empty(id) {  // data truly absent in the period: say so instead of an empty frame
+    var el = document.getElementById(id);
+    if (el) { el.textContent = L.no_data || ""; el.style.height = "auto"; el.removeAttribute("role"); }
+  }
   function pct(v) { return v === null || v === undefined ? null : Math.round(v * 1000) / 10; }
   var months = data.by_month || [];
   if (months.length) {
@@ -27,7 +31,7 @@
                {name: L.completed, type: "bar", itemStyle: {color: green},
                 data: months.map(function (r) { return r.completed; })}]
     });
-  }
+  } else { empty("chart-month"); }
   var depts = (data.by_department || []).slice(0, 20);
   if (depts.length) {
     var names = depts.map(function (r) { return r.label; });
@@ -50,16 +54,16 @@
                {name: L.avg_statutory_days, type: "bar", itemStyle: {color: grey},
                 data: depts.map(function (r) { return r.avg_statutory_days; })}]
     });
-  }
+  } else { empty("chart-ontime"); empty("chart-speed"); }
   function pie(id, rows) {
-    if (!rows || !rows.some(function (r) { return r.total; })) { return; }
+    if (!rows || !rows.some(function (r) { return r.total; })) { empty(id); return; }
     make(id, {tooltip: {trigger: "item"},
       series: [{type: "pie", radius: ["35%", "65%"], data: rows.map(function (r) { return {name: r.label, value: r.total}; })}]});
   }
   pie("chart-channel", data.by_channel);
   pie("chart-grade", data.ratings_by_grade);
   var levels = data.alerts_by_level || [];
-  make("chart-alert", {
+  if (!levels.some(function (r) { return r.total; })) { empty("chart-alert"); } else make("chart-alert", {
     tooltip: {trigger: "axis"}, grid: {containLabel: true},
     xAxis: {type: "category", data: levels.map(function (r) { return r.label; })}, yAxis: {type: "value", minInterval: 1},
     series: [{type: "bar", itemStyle: {color: red}, data: levels.map(function (r) { return r.total; })}]
