@@ -344,8 +344,11 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # --- Site -------------------------------------------------------------------
 SITE_NAME = env_str("YIWANG_SITE_NAME", "一网 · 莒南县政务服务平台")
 # Public base URL printed in licence QR codes, rating links and notices (see yiwang.core.site).
-# Empty: the request's host, else http://127.0.0.1:<port of `manage.py serve`>.
+# Empty: the request's host, else http://127.0.0.1:<port of `manage.py serve`>. Required in
+# production: a QR code printed on a licence must never point at a host a request happened to name.
 SITE_URL = env_str("YIWANG_SITE_URL", "")
+if PRODUCTION and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("YIWANG_SITE_URL (e.g. https://zwfw.example.gov.cn) must be set when YIWANG_ENV=production")
 
 LOGGING = {
     "version": 1,

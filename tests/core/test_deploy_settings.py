@@ -33,6 +33,7 @@ def _env(tmp_path, **extra: str) -> dict[str, str]:
         "YIWANG_PII_INDEX_KEY": secrets.token_hex(32),
         "YIWANG_AUDIT_SM2_KEY": secrets.token_hex(32),
         "YIWANG_ALLOWED_HOSTS": "zwfw.example.gov.cn",
+        "YIWANG_SITE_URL": "https://zwfw.example.gov.cn",
     })
     env.update(extra)
     return env
@@ -49,7 +50,7 @@ def test_production_settings_load(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "value"), [("YIWANG_DEBUG", "true"), ("YIWANG_STAFF_REQUIRE_2FA", "false"),
-                                             ("YIWANG_TESTING", "true")])
+                                             ("YIWANG_TESTING", "true"), ("YIWANG_SITE_URL", "")])
 def test_production_refuses_unsafe_switches(tmp_path, name, value):
     result = _import_settings(_env(tmp_path, **{name: value}))
     assert result.returncode != 0
