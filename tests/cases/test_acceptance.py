@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from tests.cases.factories import at, make_accepted_case, make_submitted_case, pdf_upload, position_of
 from yiwang.calendar.selectors import clock_for_object
@@ -127,9 +128,36 @@ def test_supplement_lists_everything_pauses_clock_and_resumes(item, applicant, c
     notice.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and notice.resolved_at is not None
     clock.refresh_from_db()
-    # 9-30 counted, suspended (9-30, 10-09], then 10-10, 10-12, 10-13, 10-14 → due 10-14.
-    assert clock.suspensions.get().end == date(2026, 10, 9)
-    assert clock.due_date == date(2026, 10, 14)
+    # The old clock (paused since the notice) stops; a new 5-working-day clock runs from the day the
+    # last supplemented material arrived: 10-10 (adjusted Saturday), 10-12, 10-13, 10-14, 10-15.
+    assert clock.stopped_at is not None
+    restarted = clock_for_object(case, purpose="acceptance")
+    assert restarted.pk != clock.pk and restarted.start_date == date(2026, 10, 9)
+    assert restarted.due_date == date(2026, 10, 15) and restarted.stopped_at is None
+    assert case.materials_received_on == date(2026, 10, 9)
+
+
+def test_supplemented_case_is_never_deemed_accepted(item, applicant, clerk_a):
+    # given a case answered by a timely supplement notice and completed by the applicant
+    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED)
+    licence = item.materials.get(name="营业执照")
+    services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a), now=at(date(2026, 9, 30)),
+                                     items=[{"material_id": licence.pk, "problem": "复印件不清晰"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload("执照.pdf"), actor=applicant,
+                                    now=at(date(2026, 10, 9)))
+    # when the daily job runs long after both the old and the restarted deadline
+    marked = services.cases_deem_accepted(today=date(2026, 11, 30))
+    # then nothing is deemed accepted: the clerk must still decide, from the day the material arrived
+    case.refresh_from_db()
+    assert marked == 0
+    assert case.status == CaseStatus.SUBMITTED and not case.deemed_accepted and case.accepted_at is None
+
+
+def test_unanswered_case_is_still_deemed_accepted_from_receipt(item, applicant):
+    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED)
+    assert services.cases_deem_accepted(today=date(2026, 11, 30)) == 1
+    case.refresh_from_db()
+    assert case.deemed_accepted and timezone.localdate(case.accepted_at) == RECEIVED
 
 
 def test_second_supplement_needs_supervisor_override_and_is_flagged(item, applicant, clerk_a, supervisor):

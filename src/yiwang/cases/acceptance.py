@@ -7,7 +7,10 @@ defective material; it pauses the acceptance clock; a second one needs a supervi
 is flagged), and :func:`case_not_licensing` (不属于许可事项, told at once).
 
 Without any of these within 5 working days of the day the materials arrived, the case is deemed
-accepted from that day (:func:`cases_deem_accepted`, run daily by ``cases.tasks``).
+accepted from that day (:func:`cases_deem_accepted`, run daily by ``cases.tasks``). A timely
+supplement notice answers the application: there is no deemed acceptance after it. When the last
+supplemented material arrives, the old acceptance clock stops and a new one (5 working days,
+``CASE_SUPPLEMENT_ACCEPTANCE_DAYS``) runs from that day, which becomes the materials-received day.
 
 Clocks: the acceptance clock (purpose ``acceptance``, 5 working days) stops on any outcome. On
 acceptance two clocks start: ``handling`` (the promised limit, 承诺时限 — the main clock that the
@@ -20,6 +23,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +35,7 @@ from yiwang.calendar.models import Clock, ClockSuspension
 from yiwang.cases import uploads
 from yiwang.cases.application import check_files, missing_materials, store_material
 from yiwang.cases.common import (
+    ACCEPTANCE_DAYS,
     ACCEPTANCE_PURPOSE,
     HANDLING_PURPOSE,
     STATUTORY_PURPOSE,
@@ -431,6 +436,24 @@ def supplement_outstanding(notice: SupplementNotice) -> list[dict[str, Any]]:
                                              else i["name"] in provided)]
 
 
+def supplement_acceptance_days() -> int:
+    """Working days to decide on acceptance once the supplement is complete, counted afresh
+    (common local practice: the same 5 days; configurable by ``CASE_SUPPLEMENT_ACCEPTANCE_DAYS``)."""
+    return int(getattr(settings, "CASE_SUPPLEMENT_ACCEPTANCE_DAYS", ACCEPTANCE_DAYS))
+
+
+def _restart_acceptance_clock(case: Case, *, received: date, moment: datetime) -> Clock:
+    """The supplemented materials are complete: the old acceptance clock (paused since the notice)
+    stops, and a new one runs from the day the last material arrived. The platform acts here, on the
+    applicant's act, so no staff position is recorded on the clocks."""
+    old = acceptance_clock(case)
+    if old is not None and old.stopped_at is None:
+        clock_services.clock_stop(clock=old, actor=None, position=None, at=moment)
+    return clock_services.clock_start(obj=case, start=received, budget=supplement_acceptance_days(),
+                                      unit="workdays", position=None, actor=None, purpose=ACCEPTANCE_PURPOSE,
+                                      started_at=moment, today=received)
+
+
 def _can_supplement(case: Case, actor: Any, position: Position | None) -> bool:
     pk = getattr(actor, "pk", None)
     if pk is not None and pk in (case.applicant_user_id, case.filed_by_id):
@@ -468,19 +491,19 @@ def case_supplement_upload(*, case: Case, item_key: str, upload: Any, actor: Any
         if not supplement_outstanding(notice):
             notice.resolved_at = moment
             notice.save(update_fields=["resolved_at"])
-            clock = acceptance_clock(locked)
-            if clock is not None and clock.stopped_at is None and clock.suspensions.filter(end__isnull=True).exists():
-                staff = position is not None and has_perm(position, Perm.CLOCK_SUSPEND)
-                clock_services.clock_resume(clock=clock, end=local_date(moment), actor=actor if staff else None,
-                                            position=position if staff else None, at=moment,
-                                            today=local_date(moment))
+            received = local_date(moment)
+            previous_received = locked.materials_received_on
+            _restart_acceptance_clock(locked, received=received, moment=moment)
             locked.status = CaseStatus.SUBMITTED
+            locked.materials_received_on = received
             locked.lock_version += 1
             locked.save()
-            event_add(locked, "supplement_complete", _("补正材料已齐全，等待受理"), actor=actor, at=moment)
+            event_add(locked, "supplement_complete", _("补正材料已齐全，等待受理"),
+                      _("材料收到日：%(day)s（自该日起重新计算受理期限）") % {"day": received.isoformat()},
+                      actor=actor, at=moment)
             audit_record(action="case.supplement.resolve", actor=actor, position=position, obj=locked,
-                         before={"status": CaseStatus.SUPPLEMENT}, after={"status": locked.status,
-                                                                         "notice": notice.pk})
+                         before={"status": CaseStatus.SUPPLEMENT, "materials_received_on": previous_received},
+                         after={"status": locked.status, "notice": notice.pk, "materials_received_on": received})
             notify_status(locked, key=f"case-{locked.pk}-supplied-{notice.pk}")
     return row
 
@@ -493,8 +516,9 @@ def deemed_candidates(*, today: date) -> list[int]:
     clocks = (Clock.objects.filter(content_type=ContentType.objects.get_for_model(Case), purpose=ACCEPTANCE_PURPOSE,
                                    stopped_at__isnull=True, due_date__lt=today)
               .exclude(pk__in=paused).values("object_id"))
+    answered = SupplementNotice.objects.values("case_id")  # a supplement notice answered the application
     return list(Case.objects.filter(status=CaseStatus.SUBMITTED, deemed_accepted=False, pk__in=clocks)
-                .order_by("pk").values_list("pk", flat=True))
+                .exclude(pk__in=answered).order_by("pk").values_list("pk", flat=True))
 
 
 def cases_deem_accepted(*, today: date | None = None) -> int:
@@ -506,7 +530,8 @@ def cases_deem_accepted(*, today: date | None = None) -> int:
         try:
             with transaction.atomic():
                 locked = Case.objects.select_for_update().select_related("version", "division", "department").get(pk=pk)
-                if locked.status != CaseStatus.SUBMITTED or locked.materials_received_on is None:
+                if (locked.status != CaseStatus.SUBMITTED or locked.materials_received_on is None
+                        or SupplementNotice.objects.filter(case=locked).exists()):
                     continue
                 received = locked.materials_received_on
                 moment = start_of(received)
