@@ -145,7 +145,7 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
         done_position = case.filed_by_position if agent and case.filed_by_position_id else position
         division = (case.filed_by_position.division if agent and case.filed_by_position is not None
                     else case.division)
-        CaseStep.objects.create(
+        auto_step = CaseStep.objects.create(
             case=case, task_id=todo.task_id, spec_name=todo.spec_name, name=todo.name[:100],
             step_kind=todo.step_kind, role=todo.role, department=None if agent else case.department,
             division=division, status=StepStatus.COMPLETED, sequence=sequence, step_days=todo.step_days,
@@ -154,6 +154,11 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
             completed_by=done_by if getattr(done_by, "pk", None) else None, completed_by_position=done_position,
             opinion=str(_("视为受理")) if actor is None and not agent else "",
         )
+        # Completed by acceptance itself, the step still gets its own record (who, as whom, when).
+        audit_record(action="case.step.auto_complete", actor=done_by if getattr(done_by, "pk", None) else None,
+                     position=done_position, obj=auto_step,
+                     after={"case": case.pk, "step_kind": todo.step_kind, "name": auto_step.name,
+                            "outcome": "accepted", "deemed": actor is None and not agent})
     case.workflow_state = state
     case.save(update_fields=["workflow_state", "updated_at"])
     _steps_sync(case, ready, actor=actor, position=position, today=local_date(moment))

@@ -5,8 +5,10 @@ acceptance actions (行政许可法 Art. 32) for staff; handling lives in :mod:`
   ``Idempotency-Key`` header returns the same case (200 instead of 201), never a second one.
 * ``GET /status?number=&code=`` is public: status, public timeline and remaining working days,
   with the applicant's name masked; a wrong number or code gets one generic 404.
-* Staff actions take ``[ApiKeyAuth(), SessionAuth()]``; an API key may read (``cases:read``) but
-  acceptance decisions are taken by a person in a position (session; an API key gets 403).
+* Staff actions take ``[ApiKeyAuth(), SessionAuth()]``; an API key may read a case
+  (``GET /staff/{id}`` with ``cases:read``, audited) but acceptance decisions are taken by a person
+  in a position (session; an API key gets 403).
+* The applicant's own case (``GET /mine/{id}``) carries its licence number and verification code.
 
 Every error is ``{code, message, details}``.
 """
@@ -28,6 +30,7 @@ from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case
 from yiwang.catalog.models import ServiceItem
+from yiwang.core.audit import audit_record
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import Division, Position
 from yiwang.org.roles import Perm
@@ -137,7 +140,19 @@ class CaseOut(Schema):
     fee_paid: Decimal
 
 
+class CaseLicenceOut(Schema):
+    """The licence issued on the case: its number and verification code (核验码), for the holder to
+    verify at ``/api/v1/licences/verify``."""
+
+    number: str
+    verify_code: str
+    title: str
+    status: str
+    valid_until: date | None
+
+
 class CaseDetailOut(CaseOut):
+    licence: CaseLicenceOut | None = None
     form_data: dict[str, Any]
     timeline: list[EventOut]
     materials: list[MaterialOut]
@@ -272,7 +287,18 @@ def case_detail_out(case: Case) -> dict[str, Any]:
                        "outstanding": [i["key"] for i in supplement_outstanding(notice)], "flagged": notice.flagged}
         if notice else None,
         "missing_materials": [m.name for m in missing_materials(case)],
+        "licence": _licence_out(case),
     }
+
+
+def _licence_out(case: Case) -> dict[str, Any] | None:
+    from yiwang.licences.models import Licence
+
+    licence = Licence.objects.filter(case=case).first()
+    if licence is None:
+        return None
+    return {"number": licence.number, "verify_code": licence.verify_code, "title": licence.title,
+            "status": licence.status, "valid_until": licence.valid_until}
 
 
 # --- public ------------------------------------------------------------------------------------
@@ -375,6 +401,14 @@ def acceptance_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/staff/{case_id}", auth=AUTH, response={200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut},
             summary="办件详情（工作人员）")
 def staff_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """A staff session sees cases in its position's scope; an API key with ``cases:read`` (a platform
+    integration, not a person) reads any submitted case, and each read is audited."""
+    key = api_key_of(request)
+    if key is not None:
+        require_access(request, scope="cases:read")
+        case = selectors.case_get_for_api_key(key=key, pk=case_id)
+        audit_record(action="case.api_read", obj=case, after={"api_key": key.prefix, "api_key_name": key.name})
+        return case_detail_out(case)
     _user, position = _staff(request, Perm.CASE_VIEW, scope="cases:read")
     return case_detail_out(selectors.case_get_for_staff(position=position, pk=case_id))
 
