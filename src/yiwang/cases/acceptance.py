@@ -172,12 +172,20 @@ def _snapshot(case: Case) -> dict[str, Any]:
 # --- the five outcomes ----------------------------------------------------------------------------
 
 def case_accept(*, case: Case, actor: Any, position: Position | None, note: str = "",
-                now: datetime | None = None) -> Case:
-    """受理: issue the 受理通知书, start the handling clocks and the workflow."""
+                promise: dict[str, Any] | None = None, now: datetime | None = None) -> Case:
+    """受理: issue the 受理通知书, start the handling clocks and the workflow.
+
+    Every demanded material (required, not 免提交) must be in; otherwise acceptance is refused
+    (``materials_missing``: issue a supplement notice), unless the item allows 容缺受理 for all of
+    them and ``promise`` carries the applicant's written promise (``text``, ``promised_by``): see
+    :mod:`yiwang.cases.deferral`."""
+    from yiwang.cases import deferral
+
     moment = now_or(now)
     with transaction.atomic():
         locked = _lock_in_scope(case, position)
         _require_status(locked, CaseStatus.SUBMITTED)
+        gap, checked_promise = deferral.check_promise(locked, promise)
         before = _snapshot(locked)
         today = local_date(moment)
         locked.status = CaseStatus.IN_PROGRESS
@@ -188,7 +196,10 @@ def case_accept(*, case: Case, actor: Any, position: Position | None, note: str 
         _stop_acceptance_clock(locked, actor=actor, position=position, moment=moment)
         _start_handling_clocks(locked, start=today, actor=actor, position=position)
         handling = clock_selectors.clock_for_object(locked, purpose=HANDLING_PURPOSE)
+        deferred = (deferral.deferrals_record(case=locked, gap=gap, promise=checked_promise, actor=actor,
+                                              position=position, moment=moment) if checked_promise else [])
         notice_issue(case=locked, kind=NoticeKind.ACCEPT, actor=actor, moment=moment, context={
+            "deferred": [{"name": d.name, "due_date": d.due_date.isoformat()} for d in deferred],
             "accepted_on": today.isoformat(), "promised_limit": locked.version.promised_limit,
             "promised_unit": locked.version.get_promised_unit_display(),
             "statutory_limit": locked.version.statutory_limit,

@@ -444,6 +444,10 @@ def step_complete(*, step: CaseStep, opinion: str, actor: Any, position: Positio
         chosen = _decision_from(step, outcome, decision, data)
         if chosen == Decision.DENY and not reasons:
             raise InvalidInput(_("不予许可必须说明理由"), code="deny_reasons_required", details={"field": "reasons"})
+        if chosen == Decision.GRANT:
+            from yiwang.cases.deferral import require_supplied
+
+            require_supplied(step.case)  # 容缺受理: the promised materials come first
         outcome = chosen
     elif step.step_kind == "preliminary":
         passed = outcome.lower() not in ("fail", "deny", "reject", "不通过")
