@@ -352,6 +352,16 @@ def store_material(*, case: Case, material: Material | None, checked: uploads.Ch
 
 def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tuple[Material, uploads.CheckedUpload]]:
     """Check every file before anything is stored; one ``InvalidInput`` names every bad one."""
+    checked, errors = check_files_partial(case_or_version, files)
+    if errors:
+        raise InvalidInput(_("上传的材料不符合要求"), code="upload_invalid", details={"fields": errors})
+    return checked
+
+
+def check_files_partial(case_or_version: Any, files: dict[Any, Any] | None
+                        ) -> tuple[list[tuple[Material, uploads.CheckedUpload]], dict[str, Any]]:
+    """The good files (checked) and the errors of the bad ones, keyed ``material_<pk>``: a form keeps
+    the good files when one is bad."""
     version_id = getattr(case_or_version, "version_id", None) or case_or_version.pk
     checked: list[tuple[Material, uploads.CheckedUpload]] = []
     errors: dict[str, Any] = {}
@@ -372,9 +382,7 @@ def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tupl
             checked.append((material, uploads.check_upload(upload, material_name=material.name)))
         except InvalidInput as exc:
             errors[f"material_{material_id}"] = {"message": exc.message, "code": str(exc.code), **exc.details}
-    if errors:
-        raise InvalidInput(_("上传的材料不符合要求"), code="upload_invalid", details={"fields": errors})
-    return checked
+    return checked, errors
 
 
 def _int(value: Any) -> int | None:

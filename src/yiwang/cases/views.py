@@ -13,12 +13,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.cases import selectors, services
 from yiwang.cases.acceptance import supplement_outstanding
-from yiwang.cases.application import missing_materials
+from yiwang.cases.application import check_files_partial, missing_materials
+from yiwang.cases.deferral import acceptance_gap
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case, CaseStatus, Channel
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
@@ -48,11 +51,37 @@ def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "portal/error.html", {"title": _("无法完成"), "message": exc.message}, status=exc.status)
 
 
+# What the person filling the form sees for each field an error may name (never the internal key).
+FIELD_LABELS: dict[str, Any] = {
+    "kind": gettext_lazy("申请人类型"), "name": gettext_lazy("姓名（名称）"), "id_number": gettext_lazy("身份证号"),
+    "phone": gettext_lazy("手机号码"), "credit_code": gettext_lazy("统一社会信用代码"),
+    "division": gettext_lazy("办理地点"), "address": gettext_lazy("通讯地址"),
+    "contact_phone": gettext_lazy("联系电话"), "delivery": gettext_lazy("结果送达方式"),
+    "note": gettext_lazy("申请说明"), "legal_representative": gettext_lazy("法定代表人"),
+    "reason": gettext_lazy("理由"), "competent_agency": gettext_lazy("有权机关"),
+    "override_reason": gettext_lazy("批准再次补正的理由"), "items": gettext_lazy("补正材料清单"),
+    "promise_text": gettext_lazy("承诺书内容"), "promised_by": gettext_lazy("承诺人"),
+    "amount": gettext_lazy("金额"), "receipt_no": gettext_lazy("票据号"), "channel": gettext_lazy("申请渠道"),
+}
+
+
 def _field_errors(exc: DomainError) -> dict[str, Any]:
     fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
     out: dict[str, str] = {}
     for key, value in (fields or {}).items():
         out[key] = value.get("message", "") if isinstance(value, dict) else str(value)
+    return out
+
+
+def _labelled(errors: dict[str, str], version: ServiceItemVersion | None = None) -> list[dict[str, str]]:
+    """``[{label, message}]``: each error under the field's label (a material under its name)."""
+    names = {f"material_{m.pk}": m.name for m in version.materials.all()} if version is not None else {}
+    out = []
+    for key, message in errors.items():
+        label = names.get(key) or FIELD_LABELS.get(key.removeprefix("applicant.").removeprefix("correct_"))
+        if label is None and key.startswith("items."):
+            label = FIELD_LABELS["items"]
+        out.append({"key": key, "label": str(label or _("其他")), "message": message})
     return out
 
 
@@ -96,9 +125,12 @@ def _apply_context(request: HttpRequest, version: ServiceItemVersion, *, case: C
     uploaded = {}
     if case is not None:
         uploaded = {m.material_id: m for m in selectors.case_materials(case)}
+    errors = errors or {}
     return {
         "version": version, "item": version.item, "case": case, "channel": channel,
-        "materials": [{"material": m, "uploaded": uploaded.get(m.pk)} for m in version.materials.all()],
+        "materials": [{"material": m, "uploaded": uploaded.get(m.pk), "error": errors.get(f"material_{m.pk}", ""),
+                       "exempt": m.required and m.can_share} for m in version.materials.all()],
+        "error_list": _labelled(errors, version),
         "fee_total": services.fee_quote(version), "fee_lines": fee_lines(version),
         "places": _places(version) if channel == Channel.ONLINE else [],
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
@@ -120,20 +152,46 @@ def apply(request: HttpRequest, base_code: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "cases/apply.html", _apply_context(request, version))
     submit = request.POST.get("action") == "submit"
+    kwargs: dict[str, Any] = {"version": version, "actor": request.user, "channel": Channel.ONLINE,
+                              "form_data": _form_data(request),
+                              "idempotency_key": request.POST.get("idempotency_key", "")}
     try:
-        case, _created = services.case_apply(
-            version=version, actor=request.user, channel=Channel.ONLINE, form_data=_form_data(request),
-            division=_division_from(request), files=_files(request, version),
-            idempotency_key=request.POST.get("idempotency_key", ""), submit=submit)
+        kwargs["division"] = _division_from(request)
+        case, _created = services.case_apply(files=_files(request, version), submit=submit, **kwargs)
     except DomainError as exc:
-        return render(request, "cases/apply.html", _apply_context(
-            request, version, errors=_field_errors(exc), error=exc.message), status=exc.status)
+        return _apply_failed(request, version, exc, kwargs, _files(request, version))
     if case.status == CaseStatus.DRAFT:
         messages.success(request, _("草稿已保存，可随时回来继续填写"))
         return redirect("cases:draft", pk=case.pk)
     messages.success(request, _("申请已提交。办件编号 %(number)s，查询码 %(code)s，请妥善保存。") % {
         "number": case.number, "code": case.query_code})
     return redirect("cases:my_case", pk=case.pk)
+
+
+def _apply_failed(request: HttpRequest, version: ServiceItemVersion, exc: DomainError, kwargs: dict[str, Any],
+                  files: dict[int, Any], *, channel: str = Channel.ONLINE, action_url: str = "") -> HttpResponse:
+    """The form re-renders with a message per bad field. The good files are kept: they are saved in
+    a draft (when the rest of the form allows one), so the person re-chooses only the bad ones."""
+    errors = _field_errors(exc)
+    case = None
+    if files and "division" in kwargs:
+        good, bad = check_files_partial(version, files)
+        errors = {**errors, **{k: v.get("message", "") for k, v in bad.items()}}
+        if good:
+            keep = {m.pk: files[m.pk] for m, _upload in good}
+            for upload in keep.values():
+                upload.seek(0)
+            try:
+                case, _created = services.case_apply(files=keep, submit=False, **kwargs)
+            except DomainError:
+                case = None
+            if case is not None and case.status != CaseStatus.DRAFT:
+                case = None
+    if case is not None:
+        action_url = reverse("cases:draft", args=[case.pk])
+    return render(request, "cases/apply.html", _apply_context(
+        request, version, case=case, channel=channel, errors=errors, error=exc.message, action_url=action_url),
+        status=exc.status)
 
 
 @login_required
@@ -151,9 +209,15 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
                                         case=case, form_data=_form_data(request),
                                         division=_division_from(request) if case.channel == Channel.ONLINE else None,
                                         applicant=_applicant(request) if case.channel != Channel.ONLINE else None)
+        bad: dict[str, str] = {}
         for material_id, upload in _files(request, case.version).items():
-            services.case_material_upload(case=case, material_id=material_id, upload=upload, actor=request.user,
-                                          position=_position(request))
+            try:  # each good file is kept even when another one is bad
+                services.case_material_upload(case=case, material_id=material_id, upload=upload,
+                                              actor=request.user, position=_position(request))
+            except InvalidInput as exc:
+                bad[f"material_{material_id}"] = exc.message
+        if bad:
+            raise InvalidInput(_("上传的材料不符合要求"), code="upload_invalid", details={"fields": bad})
         if request.POST.get("action") == "submit":
             case = services.case_submit(case=case, actor=request.user, position=_position(request))
             messages.success(request, _("申请已提交。办件编号 %(number)s，查询码 %(code)s，请妥善保存。") % {
@@ -270,7 +334,9 @@ def _desk_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "all_materials": case.version.materials.all(), "has_notice": case.supplement_notices.exists(),
         "supervisors": [p for p in supervisors if case.division.path.startswith(p.division.path)],
         "is_supervisor": has_perm(position, Perm.SUPPLEMENT_OVERRIDE), "errors": {}, "error": "",
-        "payment_key": uuid.uuid4().hex, **extra,
+        "payment_key": uuid.uuid4().hex, "gap": acceptance_gap(case) if case.status == CaseStatus.SUBMITTED else None,
+        "deferrals": list(case.deferrals.all()), **extra,
+        "error_list": _labelled(extra.get("errors") or {}, case.version),
     }
 
 
@@ -289,7 +355,10 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     post = request.POST
     try:
         if action == "accept":
-            services.case_accept(case=case, actor=user, position=position, note=post.get("note", ""))
+            promise = ({"text": post.get("promise_text", ""), "promised_by": post.get("promised_by", "")}
+                       if post.get("promise_text", "").strip() else None)
+            services.case_accept(case=case, actor=user, position=position, note=post.get("note", ""),
+                                 promise=promise)
             messages.success(request, _("已受理，受理通知书已出具"))
         elif action == "reject":
             services.case_reject(case=case, actor=user, position=position, reason=post.get("reason", ""),
@@ -357,19 +426,17 @@ def console_file(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "cases/apply.html", _apply_context(request, version, channel=channel,
                                                                    action_url=action_url))
-    villages = None
-    if channel == Channel.AGENT and request.POST.get("division"):
-        villages = _division_from(request)
+    kwargs: dict[str, Any] = {"version": version, "actor": request.user, "position": position, "channel": channel,
+                              "applicant": _applicant(request), "form_data": _form_data(request),
+                              "idempotency_key": request.POST.get("idempotency_key", "")}
     try:
-        case, _created = services.case_apply(
-            version=version, actor=request.user, position=position, channel=channel,
-            applicant=_applicant(request), form_data=_form_data(request), division=villages,
-            files=_files(request, version), idempotency_key=request.POST.get("idempotency_key", ""),
-            submit=request.POST.get("action") == "submit")
+        kwargs["division"] = (_division_from(request) if channel == Channel.AGENT and request.POST.get("division")
+                              else None)
+        case, _created = services.case_apply(files=_files(request, version),
+                                             submit=request.POST.get("action") == "submit", **kwargs)
     except DomainError as exc:
-        return render(request, "cases/apply.html", _apply_context(
-            request, version, channel=channel, errors=_field_errors(exc), error=exc.message, action_url=action_url),
-            status=exc.status)
+        return _apply_failed(request, version, exc, kwargs, _files(request, version), channel=channel,
+                             action_url=action_url)
     if case.status == CaseStatus.DRAFT:
         messages.success(request, _("草稿已保存"))
         return redirect("cases:draft", pk=case.pk)

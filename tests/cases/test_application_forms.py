@@ -1,0 +1,106 @@
+"""The application form: complete before submission, 免提交 not demanded, good uploads kept when one
+is bad, and errors under the field's label (never ``material_42`` or ``id_number``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.cases.factories import PDF_BYTES, make_item, make_submitted_case
+from tests.conftest import login
+from yiwang.cases.models import Case, CaseMaterial, CaseStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _internal_names(html: str) -> list[str]:
+    return re.findall(r"(material_\d+|id_number|credit_code|contact_phone|note)：", html)
+
+
+def test_empty_online_application_is_not_submitted(client, item, applicant, county):
+    # given a citizen who submits the form with nothing in it
+    login(client, applicant)
+    response = client.post(f"/cases/apply/{item.item.base_code}/",
+                           {"idempotency_key": "empty-1", "division": county.village_a1.pk, "action": "submit"})
+    # then nothing is submitted, and each missing thing is named by its label
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "通讯地址：此项必填" in html
+    assert "营业执照：" in html and "经营场所证明：" in html
+    assert _internal_names(html) == []
+    assert not Case.objects.exclude(status=CaseStatus.DRAFT).exists()
+
+
+def test_one_bad_upload_keeps_the_good_ones(client, item, applicant, county):
+    login(client, applicant)
+    licence = item.materials.get(name="营业执照")
+    venue = item.materials.get(name="经营场所证明")
+    data = {"idempotency_key": "mixed-1", "division": county.village_a1.pk, "address": "东关村 1 号",
+            "action": "submit",
+            f"material_{licence.pk}": SimpleUploadedFile("执照.pdf", PDF_BYTES),
+            f"material_{venue.pk}": SimpleUploadedFile("场所.pdf", b"MZ\x90\x00 not a pdf")}
+    response = client.post(f"/cases/apply/{item.item.base_code}/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    # the good file is kept in a draft and shown as uploaded; the bad one has a message under its name
+    draft = Case.objects.get()
+    assert draft.status == CaseStatus.DRAFT
+    assert list(CaseMaterial.objects.filter(case=draft).values_list("material_id", flat=True)) == [licence.pk]
+    assert "已上传：执照.pdf" in html
+    assert "经营场所证明：" in html and _internal_names(html) == []
+    assert f'action="/cases/drafts/{draft.pk}/"' in html or f"/{draft.pk}/" in html
+    # the person re-chooses only the bad file and submits from the draft
+    again = client.post(f"/cases/drafts/{draft.pk}/", {"address": "东关村 1 号", "action": "submit",
+                                                       f"material_{venue.pk}": SimpleUploadedFile("场所.pdf",
+                                                                                                  PDF_BYTES)})
+    assert again.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == CaseStatus.SUBMITTED
+
+
+def test_window_form_errors_use_labels(client, item, clerk_a):
+    login(client, clerk_a)
+    response = client.post(f"/cases/console/file/?item={item.item.base_code}",
+                           {"idempotency_key": "w-1", "applicant_name": "王秀英", "applicant_id_number": "123",
+                            "applicant_phone": "13800000000", "note": "x" * 1001, "action": "submit"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "申请说明：不能超过 1000 个字符" in html and _internal_names(html) == []
+    response = client.post(f"/cases/console/file/?item={item.item.base_code}",
+                           {"idempotency_key": "w-2", "applicant_name": "王秀英", "applicant_id_number": "123",
+                            "applicant_phone": "13800000000", "action": "submit"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "身份证号：" in html and _internal_names(html) == []
+
+
+def test_shared_material_is_exempt_online(client, county, applicant):
+    version = make_item(name="食品经营许可", department=county.civil_affairs, levels=["township", "village"],
+                        materials=[{"name": "申请书", "required": True},
+                                   {"name": "营业执照", "required": True, "can_share": True}])
+    case = make_submitted_case(version=version, applicant=applicant, upload=["申请书"])
+    assert case.status == CaseStatus.SUBMITTED
+    login(client, applicant)
+    page = client.get(f"/cases/apply/{version.item.base_code}/").content.decode()
+    assert "免提交" in page
+
+
+def test_console_accept_with_promise(client, county, clerk_a):
+    version = make_item(name="食品经营许可", department=county.civil_affairs, levels=["township", "village"],
+                        extra_fields={"deferral_days": 5},
+                        materials=[{"name": "申请书", "required": True},
+                                   {"name": "经营场所照片", "required": True, "deferrable": True}])
+    case = make_submitted_case(version=version, channel="window", filer=clerk_a, upload=["申请书"])
+    login(client, clerk_a)
+    page = client.get(f"/cases/console/cases/{case.pk}/").content.decode()
+    assert "承诺书内容" in page and "经营场所照片" in page
+    refused = client.post(f"/cases/console/cases/{case.pk}/accept/", {"note": ""})
+    assert refused.status_code == 400 and "承诺书内容：" in refused.content.decode()
+    accepted = client.post(f"/cases/console/cases/{case.pk}/accept/",
+                           {"promise_text": "本人承诺 5 个工作日内补交经营场所照片", "promised_by": "庄大爷"})
+    assert accepted.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS and case.deferrals.get().promised_by == "庄大爷"
+    page = client.get(f"/cases/console/cases/{case.pk}/").content.decode()
+    assert "容缺受理承诺" in page and "补交前不能作出准予决定" in page
