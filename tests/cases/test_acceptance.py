@@ -185,15 +185,83 @@ def test_second_supplement_needs_supervisor_override_and_is_flagged(item, applic
     with pytest.raises(PermissionDenied):
         services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a), override_by=_pos(clerk_a),
                                          override_reason="x", items=[{"material_id": first.pk}])
+    # Nor does naming a supervisor: an override is given by the person who overrides.
+    with pytest.raises(PermissionDenied) as exc:
+        services.case_request_supplement(
+            case=case, actor=clerk_a, position=_pos(clerk_a), override_by=_pos(supervisor),
+            override_reason="原件经核实有涂改", items=[{"material_id": first.pk, "problem": "仍模糊"}])
+    assert exc.value.code == "override_not_self"
+    assert SupplementNotice.objects.filter(case=case).count() == 1
+    # The clerk asks (with a reason); the supervisor approves in their own session; it is flagged.
+    from yiwang.cases.acceptance import supplement_override_decide, supplement_override_request
+
     with pytest.raises(InvalidInput):
-        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
-                                         override_by=_pos(supervisor), override_reason="",
-                                         items=[{"material_id": first.pk}])
-    second = services.case_request_supplement(
-        case=case, actor=clerk_a, position=_pos(clerk_a), override_by=_pos(supervisor),
-        override_reason="原件经核实有涂改", items=[{"material_id": first.pk, "problem": "仍模糊"}])
+        supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="",
+                                    items=[{"material_id": first.pk}])
+    request = supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                          reason="原件经核实有涂改",
+                                          items=[{"material_id": first.pk, "problem": "仍模糊"}])
+    second = supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor),
+                                        approve=True).notice
     assert second.sequence == 2 and second.flagged and second.override_by == supervisor
     assert list(selectors.flagged_supplements(position=_pos(supervisor))) == [second]
+
+
+def test_clerk_request_waits_for_supervisor_approval(item, applicant, clerk_a, clerk_b, supervisor):
+    from yiwang.cases.acceptance import (
+        pending_override_requests,
+        supplement_override_decide,
+        supplement_override_request,
+    )
+
+    case = make_submitted_case(version=item, applicant=applicant, upload="all")
+    first = item.materials.first()
+    services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                     items=[{"material_id": first.pk, "problem": "模糊"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
+    # given the clerk's request, naming the supervisor
+    request = supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="原件有涂改",
+                                          items=[{"material_id": first.pk, "problem": "仍模糊"}],
+                                          asked=_pos(supervisor))
+    # then nothing is issued yet: the case still waits at the desk
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and SupplementNotice.objects.filter(case=case).count() == 1
+    assert list(pending_override_requests(position=_pos(supervisor))) == [request]
+    assert list(pending_override_requests(position=_pos(clerk_a))) == []
+    # a clerk cannot approve it, not even another one
+    for user in (clerk_a, clerk_b):
+        with pytest.raises(PermissionDenied):
+            supplement_override_decide(request_id=request.pk, actor=user, position=_pos(user), approve=True)
+    # a supervisor's position used by someone else is refused
+    with pytest.raises(PermissionDenied):
+        supplement_override_decide(request_id=request.pk, actor=clerk_a, position=_pos(supervisor), approve=True)
+    # when the supervisor approves in their own session
+    request = supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor),
+                                         approve=True, note="同意")
+    # then the notice is issued in the clerk's name, overridden by the supervisor, and flagged
+    notice = request.notice
+    assert notice.sequence == 2 and notice.flagged
+    assert notice.issued_by == clerk_a and notice.override_by == supervisor
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUPPLEMENT
+    with pytest.raises(Conflict):
+        supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor), approve=False)
+
+
+def test_rejected_request_issues_nothing(item, applicant, clerk_a, supervisor):
+    from yiwang.cases.acceptance import supplement_override_decide, supplement_override_request
+
+    case = make_submitted_case(version=item, applicant=applicant, upload="all")
+    first = item.materials.first()
+    services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                     items=[{"material_id": first.pk, "problem": "模糊"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
+    request = supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="再看看",
+                                          items=[{"material_id": first.pk, "problem": "仍模糊"}])
+    request = supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor),
+                                         approve=False, note="材料已合格，应予受理")
+    assert request.status == "rejected" and request.notice is None
+    assert SupplementNotice.objects.filter(case=case).count() == 1
 
 
 def test_deemed_acceptance_after_five_working_days_over_national_day(item, applicant, supervisor, clerk_a):

@@ -48,6 +48,7 @@ from yiwang.cases.common import (
     start_of,
 )
 from yiwang.cases.models import (
+    ApprovalStatus,
     Case,
     CaseMaterial,
     CaseStatus,
@@ -55,6 +56,7 @@ from yiwang.cases.models import (
     NoticeKind,
     StepStatus,
     SupplementNotice,
+    SupplementOverrideRequest,
 )
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -375,68 +377,148 @@ def _clean_items(case: Case, items: list[dict[str, Any]]) -> list[dict[str, Any]
     return cleaned
 
 
+def _lock_for_supervisor(case: Case, position: Position) -> Case:
+    locked = (Case.objects.select_for_update()
+              .filter(pk=case.pk, division__path__startswith=position.division.path).first())
+    if locked is None:
+        raise PermissionDenied(_("该办件不在本岗位监督范围内"), code="out_of_scope")
+    return Case.objects.select_related("version", "division", "department", "item").get(pk=locked.pk)
+
+
+def _is_supervisor_of(position: Position | None, case: Case) -> bool:
+    return (position is not None and has_perm(position, Perm.SUPPLEMENT_OVERRIDE)
+            and case.division.path.startswith(position.division.path))
+
+
 def case_request_supplement(
     *, case: Case, actor: Any, position: Position | None, items: list[dict[str, Any]],
     override_by: Position | None = None, override_reason: str = "", now: datetime | None = None,
 ) -> SupplementNotice:
     """补正材料通知书 listing every missing or defective material (``items``: material_id and/or name,
-    problem). Pauses the acceptance clock. A second notice on the same case needs ``override_by``, a
-    position with ``SUPPLEMENT_OVERRIDE`` over the case's division (the supervisor may also issue it
-    directly, acting as their own override), and a reason; it is flagged for supervision."""
+    problem), issued by the accepting window. Pauses the acceptance clock.
+
+    A second notice on the same case breaks the one-time rule and needs an override, and **an
+    override is given by the person who overrides**: nobody can name someone else as approver
+    (``override_by`` is refused). The clerk files :func:`supplement_override_request`; the notice is
+    issued only when a supervisor approves it in their own session (:func:`supplement_override_decide`),
+    and it is flagged for supervision."""
     moment = now_or(now)
     with transaction.atomic():
-        issuer_is_supervisor = (override_by is not None and position is not None and override_by.pk == position.pk
-                                and has_perm(position, Perm.SUPPLEMENT_OVERRIDE))
-        if issuer_is_supervisor:
-            assert position is not None
-            locked = (Case.objects.select_for_update()
-                      .filter(pk=case.pk, division__path__startswith=position.division.path).first())
-            if locked is None:
-                raise PermissionDenied(_("该办件不在本岗位监督范围内"), code="out_of_scope")
-            locked = Case.objects.select_related("version", "division", "department", "item").get(pk=locked.pk)
-        else:
-            locked = _lock_in_scope(case, position)
+        locked = _lock_in_scope(case, position)
         _require_status(locked, CaseStatus.SUBMITTED)
         previous = SupplementNotice.objects.filter(case=locked).count()
-        reason = ""
         if previous:
-            if override_by is None:
-                raise PermissionDenied(_("补正材料应一次性告知；再次补正须经监督人员批准"),
-                                       code="supplement_override_required")
-            if (not has_perm(override_by, Perm.SUPPLEMENT_OVERRIDE)
-                    or not locked.division.path.startswith(override_by.division.path)):
-                raise PermissionDenied(_("批准人无权批准再次补正"), code="supplement_override_invalid")
-            reason = _reason(override_reason, "override_reason")
-        elif issuer_is_supervisor:
-            raise PermissionDenied(_("首次补正通知由受理窗口出具"))
+            code = "supplement_override_required" if override_by is None else "override_not_self"
+            raise PermissionDenied(_("补正材料应一次性告知；再次补正须由监督人员本人批准，请提交批准申请"),
+                                   code=code)
         cleaned = _clean_items(locked, items)
-        notice = SupplementNotice.objects.create(
-            case=locked, sequence=previous + 1, items=cleaned, issued_by=actor,
-            issued_by_position=position, issued_at=moment,
-            override_by=override_by.user if previous and override_by is not None else None,
-            override_reason=reason, flagged=bool(previous),
-        )
-        clock = acceptance_clock(locked)
-        if clock is not None and clock.stopped_at is None:
-            clock_services.clock_suspend(clock=clock, kind="supplement", reason=str(_("补正材料")),
-                                         start=local_date(moment), actor=actor, position=position, at=moment,
-                                         today=local_date(moment))
-        locked.status = CaseStatus.SUPPLEMENT
-        locked.lock_version += 1
-        locked.save()
-        notice_issue(case=locked, kind=NoticeKind.SUPPLEMENT, actor=actor, moment=moment, context={
-            "items": cleaned, "sequence": notice.sequence, "flagged": notice.flagged,
-            "supplement_notice": notice.pk,
-        })
-        event_add(locked, "supplement", _("需补正材料"),
-                  "；".join(f"{i['name']}：{i['problem']}" for i in cleaned), actor=actor, at=moment)
-        audit_record(action="case.supplement.request", actor=actor, position=position, obj=locked,
-                     before={"status": CaseStatus.SUBMITTED, "notices": previous},
-                     after={"status": locked.status, "notice": notice.pk, "sequence": notice.sequence,
-                            "items": cleaned, "flagged": notice.flagged,
-                            "override_by": getattr(override_by, "pk", None), "override_reason": reason})
-        notify_status(locked, note="；".join(i["name"] for i in cleaned), key=f"case-{locked.pk}-supplement-{notice.pk}")
+        return _issue_supplement(locked, cleaned, actor=actor, position=position, moment=moment,
+                                 override_user=None, override_reason="", previous=0)
+
+
+def _issue_supplement(locked: Case, cleaned: list[dict[str, Any]], *, actor: Any, position: Position | None,
+                      moment: datetime, override_user: Any, override_reason: str, previous: int,
+                      approved_by_position: Position | None = None) -> SupplementNotice:
+    """Issue the notice on a locked, submitted case (inside the caller's transaction)."""
+    notice = SupplementNotice.objects.create(
+        case=locked, sequence=previous + 1, items=cleaned, issued_by=actor, issued_by_position=position,
+        issued_at=moment, override_by=override_user, override_reason=override_reason, flagged=bool(previous),
+    )
+    clock = acceptance_clock(locked)
+    if clock is not None and clock.stopped_at is None and not clock.suspensions.filter(end__isnull=True).exists():
+        clock_services.clock_suspend(clock=clock, kind="supplement", reason=str(_("补正材料")),
+                                     start=local_date(moment), actor=actor, position=position, at=moment,
+                                     today=local_date(moment))
+    locked.status = CaseStatus.SUPPLEMENT
+    locked.lock_version += 1
+    locked.save()
+    notice_issue(case=locked, kind=NoticeKind.SUPPLEMENT, actor=actor, moment=moment, context={
+        "items": cleaned, "sequence": notice.sequence, "flagged": notice.flagged, "supplement_notice": notice.pk,
+    })
+    event_add(locked, "supplement", _("需补正材料"),
+              "；".join(f"{i['name']}：{i['problem']}" for i in cleaned), actor=actor, at=moment)
+    audit_record(action="case.supplement.request", actor=actor, position=position, obj=locked,
+                 before={"status": CaseStatus.SUBMITTED, "notices": previous},
+                 after={"status": locked.status, "notice": notice.pk, "sequence": notice.sequence,
+                        "items": cleaned, "flagged": notice.flagged,
+                        "override_by": getattr(override_user, "pk", None),
+                        "override_position": getattr(approved_by_position, "pk", None),
+                        "override_reason": override_reason})
+    notify_status(locked, note="；".join(i["name"] for i in cleaned), key=f"case-{locked.pk}-supplement-{notice.pk}")
     return notice
+
+
+def supplement_override_request(
+    *, case: Case, actor: Any, position: Position | None, items: list[dict[str, Any]], reason: str,
+    asked: Position | None = None, now: datetime | None = None,
+) -> SupplementOverrideRequest:
+    """A clerk asks for a second supplement notice; nothing is issued until a supervisor approves it.
+    ``asked``: the supervisor the clerk asks (optional; any supervisor over the case may decide)."""
+    text = _reason(reason, "override_reason")
+    moment = now_or(now)
+    with transaction.atomic():
+        locked = _lock_in_scope(case, position)
+        assert position is not None
+        _require_status(locked, CaseStatus.SUBMITTED)
+        if not SupplementNotice.objects.filter(case=locked).exists():
+            raise Conflict(_("首次补正无须批准，请直接出具补正材料通知书"), code="first_supplement")
+        if asked is not None and not _is_supervisor_of(asked, locked):
+            raise InvalidInput(_("所选人员无权批准再次补正"), code="supplement_override_invalid",
+                               details={"fields": {"override_position": _("请选择本办件的监督人员")}})
+        if SupplementOverrideRequest.objects.filter(case=locked, status=ApprovalStatus.PENDING).exists():
+            raise Conflict(_("已有待批准的再次补正申请"), code="override_pending")
+        cleaned = _clean_items(locked, items)
+        request = SupplementOverrideRequest.objects.create(
+            case=locked, items=cleaned, reason=text, requested_by=actor, requested_by_position=position,
+            requested_at=moment, asked_position=asked)
+        event_add(locked, "supplement_override_requested", _("已申请再次补正，待监督人员批准"), public=False,
+                  actor=actor, at=moment)
+        audit_record(action="case.supplement.override_request", actor=actor, position=position, obj=locked,
+                     after={"request": request.pk, "items": cleaned, "reason": text,
+                            "asked_position": getattr(asked, "pk", None)})
+    return request
+
+
+def supplement_override_decide(*, request_id: int, actor: Any, position: Position | None, approve: bool,
+                               note: str = "", now: datetime | None = None) -> SupplementOverrideRequest:
+    """The supervisor approves (the notice is issued now, in the clerk's name, with the supervisor as
+    the one who overrode) or rejects the request, in their own session."""
+    moment = now_or(now)
+    if position is None or not has_perm(position, Perm.SUPPLEMENT_OVERRIDE) or \
+            getattr(actor, "pk", None) != position.user_id:
+        raise PermissionDenied(_("只有监督人员本人可以批准再次补正"), code="override_not_supervisor")
+    with transaction.atomic():
+        request = (SupplementOverrideRequest.objects.select_for_update()
+                   .filter(pk=request_id, case__division__path__startswith=position.division.path).first())
+        if request is None:
+            raise NotFound(_("批准申请不存在或不在本岗位监督范围内"))
+        if request.status != ApprovalStatus.PENDING:
+            raise Conflict(_("该申请已处理"), code="override_decided")
+        locked = _lock_for_supervisor(request.case, position)
+        request.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+        request.decided_by, request.decided_by_position, request.decided_at = actor, position, moment
+        request.decision_note = (note or "").strip()[:MAX_REASON]
+        if approve:
+            _require_status(locked, CaseStatus.SUBMITTED)
+            previous = SupplementNotice.objects.filter(case=locked).count()
+            request.notice = _issue_supplement(
+                locked, request.items, actor=request.requested_by, position=request.requested_by_position,
+                moment=moment, override_user=actor, override_reason=request.reason, previous=previous,
+                approved_by_position=position)
+        request.save()
+        audit_record(action="case.supplement.override_decide", actor=actor, position=position, obj=locked,
+                     after={"request": request.pk, "status": request.status, "note": request.decision_note,
+                            "notice": request.notice_id})
+    return request
+
+
+def pending_override_requests(*, position: Position | None) -> Any:
+    """Requests waiting for a supervisor over the case's division."""
+    if position is None or not has_perm(position, Perm.SUPPLEMENT_OVERRIDE):
+        return SupplementOverrideRequest.objects.none()
+    return (SupplementOverrideRequest.objects.filter(status=ApprovalStatus.PENDING,
+                                                     case__division__path__startswith=position.division.path)
+            .select_related("case", "requested_by", "asked_position__user").order_by("requested_at"))
 
 
 def open_supplement(case: Case) -> SupplementNotice | None:

@@ -340,3 +340,43 @@ class CaseDeferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · 容缺 {self.name}"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("待批准")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
+class SupplementOverrideRequest(models.Model):
+    """A clerk's request for a second supplement notice (违反一次性告知). An override is given by the
+    person who overrides: the notice waits until a supervisor approves it in their own session."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supplement_override_requests")
+    items = models.JSONField(help_text="[{key, material_id, name, problem}]")
+    reason = models.TextField(_("再次补正的理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    asked_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("请求批准的监督人员"))
+    status = models.CharField(_("状态"), max_length=10, choices=ApprovalStatus.choices,
+                              default=ApprovalStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_by_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    notice = models.OneToOneField(SupplementNotice, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="override_request")
+
+    class Meta:
+        verbose_name = _("再次补正批准申请")
+        verbose_name_plural = _("再次补正批准申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(status="pending"),
+                                               name="one_pending_override_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · 再次补正申请 ({self.status})"
