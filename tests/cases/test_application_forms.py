@@ -104,3 +104,33 @@ def test_console_accept_with_promise(client, county, clerk_a):
     assert case.status == CaseStatus.IN_PROGRESS and case.deferrals.get().promised_by == "庄大爷"
     page = client.get(f"/cases/console/cases/{case.pk}/").content.decode()
     assert "容缺受理承诺" in page and "补交前不能作出准予决定" in page
+
+
+def test_second_supplement_from_the_desk_waits_for_the_supervisor(client, item, applicant, clerk_a, supervisor):
+    from tests.cases.factories import pdf_upload, position_of
+    from yiwang.cases import services
+    from yiwang.cases.models import SupplementNotice, SupplementOverrideRequest
+
+    case = make_submitted_case(version=item, applicant=applicant)
+    first = item.materials.first()
+    services.case_request_supplement(case=case, actor=clerk_a, position=position_of(clerk_a),
+                                     items=[{"material_id": first.pk, "problem": "模糊"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
+    # when the clerk names the supervisor on a second notice
+    login(client, clerk_a)
+    response = client.post(f"/cases/console/cases/{case.pk}/supplement/", {
+        f"need_{first.pk}": "on", f"problem_{first.pk}": "仍模糊", "override_reason": "原件有涂改",
+        "override_position": position_of(supervisor).pk})
+    assert response.status_code == 302
+    # then no notice is issued: a request waits for the supervisor
+    assert SupplementNotice.objects.filter(case=case).count() == 1
+    pending = SupplementOverrideRequest.objects.get(case=case)
+    assert pending.status == "pending"
+    client.logout()
+    login(client, supervisor)
+    page = client.get("/cases/console/supervision/").content.decode()
+    assert "待批准的再次补正申请" in page and case.number in page
+    client.post(f"/cases/console/supervision/override-requests/{pending.pk}/", {"decision": "approve"})
+    pending.refresh_from_db()
+    assert pending.status == "approved" and pending.decided_by == supervisor
+    assert SupplementNotice.objects.get(case=case, sequence=2).override_by == supervisor

@@ -26,6 +26,7 @@ from ninja.files import UploadedFile
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
 from yiwang.cases import selectors, services
+from yiwang.cases.acceptance import supplement_override_request
 from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case
@@ -462,8 +463,8 @@ def correct(request: HttpRequest, case_id: int, payload: CorrectIn) -> dict[str,
                                                   corrections=payload.corrections, note=payload.note))
 
 
-@router.post("/{case_id}/supplement", auth=AUTH, response=ACTION_RESPONSES,
-             summary="一次性告知补正材料（再次补正须监督人员批准）")
+@router.post("/{case_id}/supplement", auth=AUTH, response={**ACTION_RESPONSES, 202: CaseOut},
+             summary="一次性告知补正材料（再次补正：提交申请，待监督人员本人批准）")
 def supplement(request: HttpRequest, case_id: int, payload: SupplementIn) -> dict[str, Any]:
     require_access(request, scope="cases:write")
     user = _person(request)
@@ -471,15 +472,19 @@ def supplement(request: HttpRequest, case_id: int, payload: SupplementIn) -> dic
     if position is None:
         raise PermissionDenied(_("没有可用的工作岗位"))
     case = _for_acceptance(position, case_id)
-    override = None
+    asked = None
     if payload.override_position_id:
-        override = Position.objects.filter(pk=payload.override_position_id, is_active=True).select_related(
+        asked = Position.objects.filter(pk=payload.override_position_id, is_active=True).select_related(
             "division").first()
-        if override is None:
+        if asked is None:
             raise InvalidInput(_("批准人岗位不存在"), details={"fields": {"override_position_id": _("不存在")}})
-    services.case_request_supplement(case=case, actor=user, position=position,
-                                     items=[i.dict() for i in payload.items], override_by=override,
-                                     override_reason=payload.override_reason)
+    items = [i.dict() for i in payload.items]
+    if case.supplement_notices.exists():
+        # A second notice: filed as a request that waits for the supervisor's own approval.
+        supplement_override_request(case=case, actor=user, position=position, items=items,
+                                    reason=payload.override_reason, asked=asked)
+        return Status(202, case_out(case))
+    services.case_request_supplement(case=case, actor=user, position=position, items=items)
     case.refresh_from_db()
     return case_out(case)
 

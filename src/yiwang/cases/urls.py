@@ -19,5 +19,7 @@ urlpatterns = [
     path("console/file/", views.console_file, name="console_file"),
     path("console/filed/", views.console_filed, name="console_filed"),
     path("console/supervision/", views.console_supervision, name="console_supervision"),
+    path("console/supervision/override-requests/<int:pk>/", views.console_override_decide,
+         name="console_override_decide"),
     *handling_urlpatterns,
 ]

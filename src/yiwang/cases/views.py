@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.cases import selectors, services
-from yiwang.cases.acceptance import supplement_outstanding
+from yiwang.cases.acceptance import (
+    pending_override_requests,
+    supplement_outstanding,
+    supplement_override_decide,
+    supplement_override_request,
+)
 from yiwang.cases.application import check_files_partial, missing_materials
 from yiwang.cases.deferral import acceptance_gap
 from yiwang.cases.fees import fee_lines
@@ -384,15 +389,18 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     items.append({"material_id": material.pk, "problem": post.get(f"problem_{material.pk}", "")})
             if post.get("other_name", "").strip():
                 items.append({"name": post.get("other_name", ""), "problem": post.get("other_problem", "")})
-            override = None
-            override_pk = post.get("override_position", "")
-            if override_pk.isdigit():
-                override = Position.objects.filter(pk=int(override_pk), is_active=True).first()
-            if has_perm(position, Perm.SUPPLEMENT_OVERRIDE) and not has_perm(position, Perm.CASE_ACCEPT):
-                override = position
-            services.case_request_supplement(case=case, actor=user, position=position, items=items,
-                                             override_by=override, override_reason=post.get("override_reason", ""))
-            messages.success(request, _("补正材料通知书已出具"))
+            if case.supplement_notices.exists():  # a second notice waits for a supervisor's own approval
+                asked = None
+                asked_pk = post.get("override_position", "")
+                if asked_pk.isdigit():
+                    asked = Position.objects.filter(pk=int(asked_pk), is_active=True).select_related(
+                        "division").first()
+                supplement_override_request(case=case, actor=user, position=position, items=items,
+                                            reason=post.get("override_reason", ""), asked=asked)
+                messages.success(request, _("再次补正申请已提交，待监督人员本人批准后出具通知书"))
+            else:
+                services.case_request_supplement(case=case, actor=user, position=position, items=items)
+                messages.success(request, _("补正材料通知书已出具"))
         elif action == "payment":
             services.payment_record(case=case, amount=post.get("amount", ""), receipt_no=post.get("receipt_no", ""),
                                     actor=user, position=position, idempotency_key=post.get("idempotency_key", ""))
@@ -456,13 +464,30 @@ def console_filed(request: HttpRequest) -> HttpResponse:
         "rows": rows, "is_agent": position.role == Role.VILLAGE_AGENT, "station": position.division})
 
 
+@require_POST
+@staff_required
+def console_override_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supervisor approves or rejects a clerk's request for a second supplement notice."""
+    try:
+        supplement_override_decide(request_id=pk, actor=request.user, position=_position(request),
+                                   approve=request.POST.get("decision") == "approve",
+                                   note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:console_supervision")
+    messages.success(request, _("已处理再次补正申请"))
+    return redirect("cases:console_supervision")
+
+
 @staff_required
 def console_supervision(request: HttpRequest) -> HttpResponse:
-    """效能监察: deemed acceptances, flagged second supplement notices, fees differing from the standard."""
+    """效能监察: requests for a second supplement notice waiting for approval, deemed acceptances,
+    flagged second supplement notices, fees differing from the standard."""
     position = _position(request)
     if not has_perm(position, Perm.CASE_VIEW):
         raise PermissionDenied(_("当前岗位无权查看办件"))
     return render(request, "cases/console/supervision.html", {
+        "override_requests": pending_override_requests(position=position)[:200],
         "deemed": selectors.cases_deemed_accepted(position=position)[:200],
         "flagged": selectors.flagged_supplements(position=position)[:200],
         "fees": selectors.fee_comparison(position=position)[:200],
