@@ -134,3 +134,32 @@ def test_second_supplement_from_the_desk_waits_for_the_supervisor(client, item, 
     pending.refresh_from_db()
     assert pending.status == "approved" and pending.decided_by == supervisor
     assert SupplementNotice.objects.get(case=case, sequence=2).override_by == supervisor
+
+
+def test_printable_acceptance_receipt_for_window_and_agent(client, item, village_item, clerk_a, clerk_b, agent,
+                                                           applicant):
+    window = make_submitted_case(version=item, channel="window", filer=clerk_a)
+    login(client, clerk_a)
+    filed = client.get("/cases/console/filed/").content.decode()
+    assert f"/cases/console/receipts/{window.pk}/" in filed
+    page = client.get(f"/cases/console/receipts/{window.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for text in (window.number, window.query_code, "食品经营许可", "庄大爷", "营业执照", "经营场所证明", "<svg",
+                 "承诺 10 个工作日办结", "收件窗口", "十字路街道", "/cases/query/"):
+        assert text in html, text
+    # another township's clerk cannot print it; nor can the applicant through the console
+    client.logout()
+    login(client, clerk_b)
+    assert client.get(f"/cases/console/receipts/{window.pk}/").status_code == 404
+    # an agent prints the receipt of the station's filing
+    agent_case = make_submitted_case(version=village_item, channel="agent", filer=agent)
+    client.logout()
+    login(client, agent)
+    html = client.get(f"/cases/console/receipts/{agent_case.pk}/").content.decode()
+    assert agent_case.number in html and "代办员" in html and "大店村" in html
+    # an online case has no window receipt
+    online = make_submitted_case(version=item, applicant=applicant)
+    client.logout()
+    login(client, clerk_a)
+    assert client.get(f"/cases/console/receipts/{online.pk}/").status_code == 404

@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/cases/<int:pk>/<str:action>/", views.console_action, name="console_action"),
     path("console/file/", views.console_file, name="console_file"),
     path("console/filed/", views.console_filed, name="console_filed"),
+    path("console/receipts/<int:pk>/", views.console_receipt, name="console_receipt"),
     path("console/supervision/", views.console_supervision, name="console_supervision"),
     path("console/supervision/override-requests/<int:pk>/", views.console_override_decide,
          name="console_override_decide"),

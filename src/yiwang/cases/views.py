@@ -302,7 +302,7 @@ def notice_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 def status_query(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {"number": "", "result": None, "error": ""}
+    context: dict[str, Any] = {"number": request.GET.get("number", "")[:32], "result": None, "error": ""}
     status = 200
     if request.method == "POST":
         number = request.POST.get("number", "")
@@ -451,6 +451,34 @@ def console_file(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("已提交。办件编号 %(number)s，查询码 %(code)s（请告知申请人）") % {
         "number": case.number, "code": case.query_code})
     return redirect("cases:console_filed")
+
+
+@staff_required
+def console_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """受理回执: a print-friendly receipt of a window or agent filing, for the applicant to keep."""
+    import segno
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+
+    case = selectors.case_get_for_receipt(position=_position(request), pk=pk)
+    clocks = selectors.case_clocks(case)
+    handling_clock = clocks.get("handling")
+    acceptance = clocks.get("acceptance")
+    query_url = request.build_absolute_uri(reverse("cases:query"))
+    qr = segno.make(f"{query_url}?number={case.number}", error="m")
+    filer = case.filed_by_position
+    place = ""
+    if filer is not None:
+        place = filer.division.name if case.channel == Channel.AGENT else " ".join(
+            n for n in (filer.department.name if filer.department_id else "", filer.division.name) if n)
+    return render(request, "cases/console/receipt.html", {
+        "case": case, "materials": selectors.case_materials(case), "missing": [m.name for m in missing_materials(case)],
+        "promised_date": handling_clock.due_date if handling_clock else None,
+        "acceptance_due": acceptance.due_date if acceptance and not acceptance.stopped else None,
+        "filer_place": place, "query_url": query_url, "today": timezone.localdate(),
+        "qr_svg": mark_safe(qr.svg_inline(scale=3, border=2)),  # noqa: S308 - segno output of our own URL
+        "back_url": reverse("cases:console_filed"),
+    })
 
 
 @staff_required
