@@ -193,7 +193,7 @@ def test_second_supplement_needs_supervisor_override_and_is_flagged(item, applic
     assert exc.value.code == "override_not_self"
     assert SupplementNotice.objects.filter(case=case).count() == 1
     # The clerk asks (with a reason); the supervisor approves in their own session; it is flagged.
-    from yiwang.cases.acceptance import supplement_override_decide, supplement_override_request
+    from yiwang.cases.overrides import supplement_override_decide, supplement_override_request
 
     with pytest.raises(InvalidInput):
         supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="",
@@ -208,7 +208,7 @@ def test_second_supplement_needs_supervisor_override_and_is_flagged(item, applic
 
 
 def test_clerk_request_waits_for_supervisor_approval(item, applicant, clerk_a, clerk_b, supervisor):
-    from yiwang.cases.acceptance import (
+    from yiwang.cases.overrides import (
         pending_override_requests,
         supplement_override_decide,
         supplement_override_request,
@@ -249,7 +249,7 @@ def test_clerk_request_waits_for_supervisor_approval(item, applicant, clerk_a, c
 
 
 def test_rejected_request_issues_nothing(item, applicant, clerk_a, supervisor):
-    from yiwang.cases.acceptance import supplement_override_decide, supplement_override_request
+    from yiwang.cases.overrides import supplement_override_decide, supplement_override_request
 
     case = make_submitted_case(version=item, applicant=applicant, upload="all")
     first = item.materials.first()

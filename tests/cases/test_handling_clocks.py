@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from tests.cases.factories import make_item
-from tests.conftest import make_position, make_user
 from tests.cases.test_handling_helpers import make_case, make_staff, only_open, open_steps, pos
+from tests.conftest import make_position, make_user
 from yiwang.calendar.engine import add_workdays, workdays_between
 from yiwang.calendar.selectors import clock_for_object
 from yiwang.cases import handling

@@ -26,10 +26,10 @@ from ninja.files import UploadedFile
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
 from yiwang.cases import selectors, services
-from yiwang.cases.acceptance import supplement_override_request
 from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case
+from yiwang.cases.overrides import supplement_override_request
 from yiwang.catalog.models import ServiceItem
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied

@@ -19,16 +19,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.cases import selectors, services
-from yiwang.cases.acceptance import (
-    pending_override_requests,
-    supplement_outstanding,
-    supplement_override_decide,
-    supplement_override_request,
-)
+from yiwang.cases.acceptance import supplement_outstanding
 from yiwang.cases.application import check_files_partial, missing_materials
 from yiwang.cases.deferral import acceptance_gap
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case, CaseStatus, Channel
+from yiwang.cases.overrides import (
+    pending_override_requests,
+    supplement_override_decide,
+    supplement_override_request,
+)
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
