@@ -114,3 +114,28 @@ def test_deferred_acceptance_records_promise_clock_and_blocks_grant_until_suppli
     assert clock_for_object(row, purpose="deferral").stopped_at is not None
     deferral.require_supplied(case)  # no longer blocks
     assert list(deferral.overdue_deferrals(today=date(2026, 10, 15))) == []
+
+
+def test_applicant_supplies_deferred_material_from_my_case(client, deferral_item, clerk_a, applicant):
+    import json
+
+    from tests.conftest import login
+
+    case = _window_case(deferral_item, clerk_a, upload=["食品经营许可申请书"])
+    # the API takes the promise too
+    login(client, clerk_a)
+    refused = client.post(f"/api/v1/cases/{case.pk}/accept", data="{}", content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "promise_required"
+    accepted = client.post(f"/api/v1/cases/{case.pk}/accept", content_type="application/json",
+                           data=json.dumps({"promise_text": "本人承诺按期补交", "promised_by": "王秀英"}))
+    assert accepted.status_code == 200, accepted.content
+    client.logout()
+    login(client, applicant)
+    row = CaseDeferral.objects.get(case=case)
+    page = client.get(f"/cases/mine/{case.pk}/").content.decode()
+    assert "请按承诺补交容缺材料" in page and "经营场所照片" in page
+    response = client.post(f"/cases/mine/{case.pk}/deferrals/{row.pk}/", {"file": pdf_upload("照片.pdf")})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.supplied_at is not None
+    assert "请按承诺补交容缺材料" not in client.get(f"/cases/mine/{case.pk}/").content.decode()

@@ -187,6 +187,8 @@ class ReasonIn(Schema):
 
 class AcceptIn(Schema):
     note: str = ""
+    promise_text: str = ""  # 容缺受理: the applicant's written promise (承诺书)
+    promised_by: str = ""
 
 
 class SupplementItemIn(Schema):
@@ -435,7 +437,10 @@ ACTION_RESPONSES = {200: CaseOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 4
 def accept(request: HttpRequest, case_id: int, payload: AcceptIn) -> dict[str, Any]:
     user, position = _staff(request, Perm.CASE_ACCEPT)
     case = _for_acceptance(position, case_id)
-    return case_out(services.case_accept(case=case, actor=user, position=position, note=payload.note))
+    promise = ({"text": payload.promise_text, "promised_by": payload.promised_by}
+               if payload.promise_text.strip() else None)
+    return case_out(services.case_accept(case=case, actor=user, position=position, note=payload.note,
+                                         promise=promise))
 
 
 @router.post("/{case_id}/reject", auth=AUTH, response=ACTION_RESPONSES, summary="不予受理（出具不予受理决定书）")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", views.my_cases, name="my_cases"),
     path("mine/<int:pk>/", views.my_case, name="my_case"),
     path("mine/<int:pk>/supplement/", views.supplement_upload, name="supplement_upload"),
+    path("mine/<int:pk>/deferrals/<int:deferral_pk>/", views.deferral_supply, name="deferral_supply"),
     path("notices/<int:pk>/download/", views.notice_download, name="notice_download"),
     path("query/", views.status_query, name="query"),
     path("console/acceptance/", views.console_acceptance, name="console_acceptance"),

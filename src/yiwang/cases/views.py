@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiwang.cases import selectors, services
 from yiwang.cases.acceptance import supplement_outstanding
 from yiwang.cases.application import check_files_partial, missing_materials
-from yiwang.cases.deferral import acceptance_gap
+from yiwang.cases.deferral import acceptance_gap, case_deferred_supply, open_deferrals
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case, CaseStatus, Channel
 from yiwang.cases.overrides import (
@@ -263,7 +263,24 @@ def my_case(request: HttpRequest, pk: int) -> HttpResponse:
         case = selectors.case_get_for_applicant(user=request.user, pk=pk)
     except NotFound as exc:
         return _error_page(request, exc)
-    return render(request, "cases/my_case.html", _case_page_context(case))
+    return render(request, "cases/my_case.html", {**_case_page_context(case),
+                                                  "open_deferrals": list(open_deferrals(case))})
+
+
+@login_required
+@require_POST
+def deferral_supply(request: HttpRequest, pk: int, deferral_pk: int) -> HttpResponse:
+    """The applicant supplies a material accepted under 容缺 (their written promise)."""
+    try:
+        case = selectors.case_get_for_applicant(user=request.user, pk=pk)
+        if not case.deferrals.filter(pk=deferral_pk).exists():
+            raise NotFound(_("容缺承诺不存在"))
+        case_deferred_supply(deferral_id=deferral_pk, upload=request.FILES.get("file"), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:my_case", pk=pk)
+    messages.success(request, _("容缺材料已补交"))
+    return redirect("cases:my_case", pk=pk)
 
 
 @login_required
