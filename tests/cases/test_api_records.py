@@ -75,3 +75,25 @@ def test_api_key_without_cases_read_is_refused(client, item, applicant):
     accept = client.post(f"/api/v1/cases/{case.pk}/accept", data="{}", content_type="application/json",
                          HTTP_X_API_KEY=raw)
     assert accept.status_code == 403
+
+
+def test_api_second_supplement_naming_supervisor_only_files_a_request(client, item, applicant, clerk_a, supervisor):
+    import json
+
+    from tests.cases.factories import pdf_upload
+    from yiwang.cases import services
+    from yiwang.cases.models import SupplementNotice, SupplementOverrideRequest
+
+    case = make_submitted_case(version=item, applicant=applicant)
+    first = item.materials.first()
+    services.case_request_supplement(case=case, actor=clerk_a, position=position_of(clerk_a),
+                                     items=[{"material_id": first.pk, "problem": "模糊"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
+    login(client, clerk_a)
+    response = client.post(f"/api/v1/cases/{case.pk}/supplement", content_type="application/json", data=json.dumps({
+        "items": [{"material_id": first.pk, "problem": "仍模糊"}], "override_reason": "原件有涂改",
+        "override_position_id": position_of(supervisor).pk}))
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "submitted"
+    assert SupplementNotice.objects.filter(case=case).count() == 1
+    assert SupplementOverrideRequest.objects.get(case=case).status == "pending"

@@ -470,7 +470,7 @@ def correct(request: HttpRequest, case_id: int, payload: CorrectIn) -> dict[str,
 
 @router.post("/{case_id}/supplement", auth=AUTH, response={**ACTION_RESPONSES, 202: CaseOut},
              summary="一次性告知补正材料（再次补正：提交申请，待监督人员本人批准）")
-def supplement(request: HttpRequest, case_id: int, payload: SupplementIn) -> dict[str, Any]:
+def supplement(request: HttpRequest, case_id: int, payload: SupplementIn) -> Any:
     require_access(request, scope="cases:write")
     user = _person(request)
     position = getattr(request, "position", None)

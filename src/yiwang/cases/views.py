@@ -486,8 +486,9 @@ def console_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     filer = case.filed_by_position
     place = ""
     if filer is not None:
+        department = filer.department.name if filer.department is not None else ""
         place = filer.division.name if case.channel == Channel.AGENT else " ".join(
-            n for n in (filer.department.name if filer.department_id else "", filer.division.name) if n)
+            n for n in (department, filer.division.name) if n)
     return render(request, "cases/console/receipt.html", {
         "case": case, "materials": selectors.case_materials(case), "missing": [m.name for m in missing_materials(case)],
         "promised_date": handling_clock.due_date if handling_clock else None,
