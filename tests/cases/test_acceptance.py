@@ -113,7 +113,7 @@ def test_supplement_lists_everything_pauses_clock_and_resumes(item, applicant, c
     licence = item.materials.get(name="营业执照")
     # Leaving out a missing required material breaks the one-time rule.
     with pytest.raises(InvalidInput) as exc:
-        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a), now=at(date(2026, 9, 30)),
                                          items=[{"material_id": licence.pk, "problem": "复印件不清晰"}])
     assert exc.value.details["omitted"] == [missing.pk]
     notice = services.case_request_supplement(
@@ -160,6 +160,19 @@ def test_supplemented_case_is_never_deemed_accepted(item, applicant, clerk_a):
     case.refresh_from_db()
     assert marked == 0
     assert case.status == CaseStatus.SUBMITTED and not case.deemed_accepted and case.accepted_at is None
+
+
+def test_late_supplement_notice_is_refused_and_the_case_deemed_accepted(item, applicant, clerk_a):
+    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED)
+    licence = item.materials.get(name="营业执照")
+    # the 5 working days after 9-29 ended on 10-12; a notice on 11-02 comes too late
+    with pytest.raises(Conflict) as exc:
+        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                         now=at(date(2026, 11, 2)),
+                                         items=[{"material_id": licence.pk, "problem": "复印件不清晰"}])
+    assert exc.value.code == "supplement_too_late"
+    assert not SupplementNotice.objects.filter(case=case).exists()
+    assert services.cases_deem_accepted(today=date(2026, 11, 2)) == 1
 
 
 def test_unanswered_case_is_still_deemed_accepted_from_receipt(item, applicant):

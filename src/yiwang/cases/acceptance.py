@@ -409,6 +409,12 @@ def case_request_supplement(
             code = "supplement_override_required" if override_by is None else "override_not_self"
             raise PermissionDenied(_("补正材料应一次性告知；再次补正须由监督人员本人批准，请提交批准申请"),
                                    code=code)
+        clock = acceptance_clock(locked)
+        if clock is not None and clock.stopped_at is None and clock.due_date < local_date(moment):
+            # Art. 32: the notice is due within 5 days; once missed, the case counts as accepted.
+            raise Conflict(_("已超过告知补正的期限（%(due)s），依法自收到材料之日起视为受理") % {
+                "due": clock.due_date.isoformat()}, code="supplement_too_late",
+                details={"due_date": clock.due_date.isoformat()})
         cleaned = _clean_items(locked, items)
         return _issue_supplement(locked, cleaned, actor=actor, position=position, moment=moment,
                                  override_user=None, override_reason="", previous=0)
