@@ -171,12 +171,15 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 _huey_immediate = env_bool("YIWANG_HUEY_IMMEDIATE", TESTING)
+# Periodic tasks are written in the platform's local time (TIME_ZONE, which Django also sets as the
+# process time zone): "00:20" means 00:20 in Beijing, not 00:20 UTC (= 08:20 Beijing).
 if REDIS_URL and not _huey_immediate:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": env_str("YIWANG_HUEY_NAME", "yiwang"),
         "url": REDIS_URL,
         "immediate": False,
+        "utc": False,
         "consumer": {"workers": env_int("YIWANG_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
 else:
@@ -185,6 +188,7 @@ else:
         "name": "yiwang",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": _huey_immediate,
+        "utc": False,
         "consumer": {"workers": env_int("YIWANG_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
 

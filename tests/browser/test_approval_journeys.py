@@ -163,7 +163,7 @@ def test_citizen_applies_for_planning_licence_through_joint_review(page, live_se
     from yiwang.licences.models import Licence
 
     version = planning.version
-    # -- the citizen applies online, without the land-use document
+    # -- the citizen applies online; without the land-use document the form refuses to submit
     as_citizen(page, live_server, planning.citizen.username)
     page.goto(f"{live_server.url}/cases/apply/{version.item.base_code}/")
     assert page.get_by_role("heading", name="申请：建设工程规划许可").is_visible()
@@ -171,22 +171,26 @@ def test_citizen_applies_for_planning_licence_through_joint_review(page, live_se
     page.get_by_label("建设工程规划许可申请表").set_input_files(pdf_file("申请表.pdf"))
     page.get_by_label("建设工程设计方案").set_input_files(pdf_file("设计方案.pdf"))
     page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state()
+    assert "使用土地的有关证明文件" in page.get_by_role("alert").inner_text()
+    assert "已上传：申请表.pdf" in page.content()  # the good files are kept in a draft
+    page.get_by_label("使用土地的有关证明文件").set_input_files(pdf_file("用地证明.pdf"))
+    page.get_by_role("button", name="提交申请").click()
     page.wait_for_url("**/cases/mine/*/")
     assert "申请已提交" in flash(page)
     case = Case.objects.get(version=version)
     number = case.number
     assert page.get_by_text("待受理").first.is_visible()
-    assert "使用土地的有关证明文件" in page.locator(".warning").inner_text()  # 尚缺必要材料
 
-    # -- the clerk opens it at the acceptance desk and sends ONE supplement notice
+    # -- the clerk opens it at the acceptance desk and sends ONE supplement notice (an unclear copy)
     as_staff(page, live_server, planning.clerk)
     page.goto(f"{live_server.url}/console/")
     page.get_by_role("link", name="受理台").click()
     case_row(page, number).get_by_role("link", name=number).click()
-    missing = page.get_by_role("checkbox", name="使用土地的有关证明文件")
-    assert missing.is_checked()  # pre-selected: it is the missing one
-    assert not page.get_by_role("checkbox", name="建设工程规划许可申请表").is_checked()
-    page.get_by_label("使用土地的有关证明文件的问题").fill("未提交，请上传用地批准文件复印件")
+    unclear = page.get_by_role("checkbox", name="使用土地的有关证明文件")
+    assert not unclear.is_checked()  # nothing is missing
+    unclear.check()
+    page.get_by_label("使用土地的有关证明文件的问题").fill("复印件不清晰，请上传用地批准文件清晰复印件")
     page.get_by_role("button", name="出具补正材料通知书").click()
     page.wait_for_load_state()
     assert "补正材料通知书已出具" in flash(page)
@@ -201,7 +205,7 @@ def test_citizen_applies_for_planning_licence_through_joint_review(page, live_se
     assert "待补正" in row.inner_text()
     row.get_by_role("link", name=number).click()
     supplement = page.get_by_role("region", name="请补正以下材料")
-    assert "未提交，请上传用地批准文件复印件" in supplement.inner_text()
+    assert "复印件不清晰，请上传用地批准文件清晰复印件" in supplement.inner_text()
     supplement.get_by_label("上传：使用土地的有关证明文件").set_input_files(pdf_file("用地批准文件.pdf"))
     supplement.get_by_role("button", name="上传", exact=True).click()
     page.wait_for_load_state()

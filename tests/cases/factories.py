@@ -61,8 +61,10 @@ def make_item(
     fee: Decimal | str | int | None = None,
     joint_departments: list[Any] | None = None,
     item_type: str = "licensing",
+    extra_fields: dict[str, Any] | None = None,
 ) -> Any:
-    """A published service item version with ``materials`` bound to a template process."""
+    """A published service item version with ``materials`` bound to a template process. A material is
+    ``(name, required)`` or a dict of catalogue material fields (``can_share``, ``deferrable`` …)."""
     from yiwang.catalog import services as catalog
     from yiwang.workflow.services import process_from_template
 
@@ -75,14 +77,14 @@ def make_item(
     fields: dict[str, Any] = {
         "name": name, "legal_basis": "《中华人民共和国行政许可法》", "item_type": item_type, "levels": list(levels),
         "statutory_limit": statutory, "promised_limit": promised, "process": process,
-        "result_name": f"{name}决定", "acceptance_conditions": "材料齐全、符合法定形式",
+        "result_name": f"{name}决定", "acceptance_conditions": "材料齐全、符合法定形式", **(extra_fields or {}),
     }
     if joint_codes and kind == "joint":
         fields["joint_departments"] = joint_codes
     fees = [{"name": f"{name}工本费", "amount": str(fee), "basis": "鲁价费发〔2020〕1号"}] if fee is not None else None
     version = catalog.item_create(
         base_code=base_code, department=department, fields=fields, system=True,
-        materials=[{"name": m, "required": required} for m, required in materials], fees=fees,
+        materials=[m if isinstance(m, dict) else {"name": m[0], "required": m[1]} for m in materials], fees=fees,
     )
     catalog.version_submit(version=version, system=True)
     catalog.version_publish(version=version, system=True, note="测试")
@@ -133,7 +135,7 @@ def make_submitted_case(
             files[material.pk] = pdf_upload(f"{material.name}.pdf")
     case, _created = services.case_apply(
         version=version, actor=actor, position=position, channel=channel, applicant=applicant_info,
-        form_data={"note": "测试申请"}, division=division, files=files, idempotency_key=idempotency_key,
+        form_data={"note": "测试申请", "address": "莒南县十字路街道人民路 1 号"}, division=division, files=files, idempotency_key=idempotency_key,
         submit=True, now=now,
     )
     return case

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from tests.cases.factories import at, make_accepted_case, make_submitted_case, pdf_upload, position_of
 from yiwang.calendar.selectors import clock_for_object
@@ -97,13 +98,22 @@ def test_correct_on_spot_records_changes_and_stays_submitted(item, applicant, cl
                                       corrections={"status": "granted"})
 
 
+def _window_case(item, clerk_a, **kwargs):
+    """Filed at the window for ``applicant`` (matched to their account by ID number); a window filing
+    may lack materials, which the supplement notice then lists."""
+    return make_submitted_case(version=item, channel="window", filer=clerk_a, received_on=RECEIVED,
+                               applicant_info={"name": "王秀英", "id_number": "110101199003070011",
+                                               "phone": "13800000000"}, **kwargs)
+
+
 def test_supplement_lists_everything_pauses_clock_and_resumes(item, applicant, clerk_a):
-    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED, upload=["营业执照"])
+    case = _window_case(item, clerk_a, upload=["营业执照"])
+    assert case.applicant_user == applicant
     missing = item.materials.get(name="经营场所证明")
     licence = item.materials.get(name="营业执照")
     # Leaving out a missing required material breaks the one-time rule.
     with pytest.raises(InvalidInput) as exc:
-        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a), now=at(date(2026, 9, 30)),
                                          items=[{"material_id": licence.pk, "problem": "复印件不清晰"}])
     assert exc.value.details["omitted"] == [missing.pk]
     notice = services.case_request_supplement(
@@ -127,9 +137,49 @@ def test_supplement_lists_everything_pauses_clock_and_resumes(item, applicant, c
     notice.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and notice.resolved_at is not None
     clock.refresh_from_db()
-    # 9-30 counted, suspended (9-30, 10-09], then 10-10, 10-12, 10-13, 10-14 → due 10-14.
-    assert clock.suspensions.get().end == date(2026, 10, 9)
-    assert clock.due_date == date(2026, 10, 14)
+    # The old clock (paused since the notice) stops; a new 5-working-day clock runs from the day the
+    # last supplemented material arrived: 10-10 (adjusted Saturday), 10-12, 10-13, 10-14, 10-15.
+    assert clock.stopped_at is not None
+    restarted = clock_for_object(case, purpose="acceptance")
+    assert restarted.pk != clock.pk and restarted.start_date == date(2026, 10, 9)
+    assert restarted.due_date == date(2026, 10, 15) and restarted.stopped_at is None
+    assert case.materials_received_on == date(2026, 10, 9)
+
+
+def test_supplemented_case_is_never_deemed_accepted(item, applicant, clerk_a):
+    # given a case answered by a timely supplement notice and completed by the applicant
+    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED)
+    licence = item.materials.get(name="营业执照")
+    services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a), now=at(date(2026, 9, 30)),
+                                     items=[{"material_id": licence.pk, "problem": "复印件不清晰"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload("执照.pdf"), actor=applicant,
+                                    now=at(date(2026, 10, 9)))
+    # when the daily job runs long after both the old and the restarted deadline
+    marked = services.cases_deem_accepted(today=date(2026, 11, 30))
+    # then nothing is deemed accepted: the clerk must still decide, from the day the material arrived
+    case.refresh_from_db()
+    assert marked == 0
+    assert case.status == CaseStatus.SUBMITTED and not case.deemed_accepted and case.accepted_at is None
+
+
+def test_late_supplement_notice_is_refused_and_the_case_deemed_accepted(item, applicant, clerk_a):
+    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED)
+    licence = item.materials.get(name="营业执照")
+    # the 5 working days after 9-29 ended on 10-12; a notice on 11-02 comes too late
+    with pytest.raises(Conflict) as exc:
+        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                         now=at(date(2026, 11, 2)),
+                                         items=[{"material_id": licence.pk, "problem": "复印件不清晰"}])
+    assert exc.value.code == "supplement_too_late"
+    assert not SupplementNotice.objects.filter(case=case).exists()
+    assert services.cases_deem_accepted(today=date(2026, 11, 2)) == 1
+
+
+def test_unanswered_case_is_still_deemed_accepted_from_receipt(item, applicant):
+    case = make_submitted_case(version=item, applicant=applicant, received_on=RECEIVED)
+    assert services.cases_deem_accepted(today=date(2026, 11, 30)) == 1
+    case.refresh_from_db()
+    assert case.deemed_accepted and timezone.localdate(case.accepted_at) == RECEIVED
 
 
 def test_second_supplement_needs_supervisor_override_and_is_flagged(item, applicant, clerk_a, supervisor):
@@ -148,15 +198,83 @@ def test_second_supplement_needs_supervisor_override_and_is_flagged(item, applic
     with pytest.raises(PermissionDenied):
         services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a), override_by=_pos(clerk_a),
                                          override_reason="x", items=[{"material_id": first.pk}])
+    # Nor does naming a supervisor: an override is given by the person who overrides.
+    with pytest.raises(PermissionDenied) as exc:
+        services.case_request_supplement(
+            case=case, actor=clerk_a, position=_pos(clerk_a), override_by=_pos(supervisor),
+            override_reason="原件经核实有涂改", items=[{"material_id": first.pk, "problem": "仍模糊"}])
+    assert exc.value.code == "override_not_self"
+    assert SupplementNotice.objects.filter(case=case).count() == 1
+    # The clerk asks (with a reason); the supervisor approves in their own session; it is flagged.
+    from yiwang.cases.overrides import supplement_override_decide, supplement_override_request
+
     with pytest.raises(InvalidInput):
-        services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
-                                         override_by=_pos(supervisor), override_reason="",
-                                         items=[{"material_id": first.pk}])
-    second = services.case_request_supplement(
-        case=case, actor=clerk_a, position=_pos(clerk_a), override_by=_pos(supervisor),
-        override_reason="原件经核实有涂改", items=[{"material_id": first.pk, "problem": "仍模糊"}])
+        supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="",
+                                    items=[{"material_id": first.pk}])
+    request = supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                          reason="原件经核实有涂改",
+                                          items=[{"material_id": first.pk, "problem": "仍模糊"}])
+    second = supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor),
+                                        approve=True).notice
     assert second.sequence == 2 and second.flagged and second.override_by == supervisor
     assert list(selectors.flagged_supplements(position=_pos(supervisor))) == [second]
+
+
+def test_clerk_request_waits_for_supervisor_approval(item, applicant, clerk_a, clerk_b, supervisor):
+    from yiwang.cases.overrides import (
+        pending_override_requests,
+        supplement_override_decide,
+        supplement_override_request,
+    )
+
+    case = make_submitted_case(version=item, applicant=applicant, upload="all")
+    first = item.materials.first()
+    services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                     items=[{"material_id": first.pk, "problem": "模糊"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
+    # given the clerk's request, naming the supervisor
+    request = supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="原件有涂改",
+                                          items=[{"material_id": first.pk, "problem": "仍模糊"}],
+                                          asked=_pos(supervisor))
+    # then nothing is issued yet: the case still waits at the desk
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and SupplementNotice.objects.filter(case=case).count() == 1
+    assert list(pending_override_requests(position=_pos(supervisor))) == [request]
+    assert list(pending_override_requests(position=_pos(clerk_a))) == []
+    # a clerk cannot approve it, not even another one
+    for user in (clerk_a, clerk_b):
+        with pytest.raises(PermissionDenied):
+            supplement_override_decide(request_id=request.pk, actor=user, position=_pos(user), approve=True)
+    # a supervisor's position used by someone else is refused
+    with pytest.raises(PermissionDenied):
+        supplement_override_decide(request_id=request.pk, actor=clerk_a, position=_pos(supervisor), approve=True)
+    # when the supervisor approves in their own session
+    request = supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor),
+                                         approve=True, note="同意")
+    # then the notice is issued in the clerk's name, overridden by the supervisor, and flagged
+    notice = request.notice
+    assert notice.sequence == 2 and notice.flagged
+    assert notice.issued_by == clerk_a and notice.override_by == supervisor
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUPPLEMENT
+    with pytest.raises(Conflict):
+        supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor), approve=False)
+
+
+def test_rejected_request_issues_nothing(item, applicant, clerk_a, supervisor):
+    from yiwang.cases.overrides import supplement_override_decide, supplement_override_request
+
+    case = make_submitted_case(version=item, applicant=applicant, upload="all")
+    first = item.materials.first()
+    services.case_request_supplement(case=case, actor=clerk_a, position=_pos(clerk_a),
+                                     items=[{"material_id": first.pk, "problem": "模糊"}])
+    services.case_supplement_upload(case=case, item_key="1", upload=pdf_upload(), actor=applicant)
+    request = supplement_override_request(case=case, actor=clerk_a, position=_pos(clerk_a), reason="再看看",
+                                          items=[{"material_id": first.pk, "problem": "仍模糊"}])
+    request = supplement_override_decide(request_id=request.pk, actor=supervisor, position=_pos(supervisor),
+                                         approve=False, note="材料已合格，应予受理")
+    assert request.status == "rejected" and request.notice is None
+    assert SupplementNotice.objects.filter(case=case).count() == 1
 
 
 def test_deemed_acceptance_after_five_working_days_over_national_day(item, applicant, supervisor, clerk_a):

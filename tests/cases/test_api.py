@@ -36,6 +36,11 @@ def test_api_apply_is_idempotent_and_uploads_check_content(client, item, applica
     good = client.post(f"/api/v1/cases/{case_id}/materials",
                        {"material_id": material.pk, "file": SimpleUploadedFile("a.pdf", PDF_BYTES)})
     assert good.status_code == 201 and len(good.json()["sha256"]) == 64
+    incomplete = client.post(f"/api/v1/cases/{case_id}/submit")  # the second required material is missing
+    assert incomplete.status_code == 400 and incomplete.json()["code"] == "application_incomplete"
+    for other in item.materials.filter(required=True).exclude(pk=material.pk):
+        client.post(f"/api/v1/cases/{case_id}/materials",
+                    {"material_id": other.pk, "file": SimpleUploadedFile("b.pdf", PDF_BYTES)})
     submitted = client.post(f"/api/v1/cases/{case_id}/submit")
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     retry = client.post(f"/api/v1/cases/{case_id}/submit")

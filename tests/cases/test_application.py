@@ -67,10 +67,18 @@ def test_draft_is_saved_and_resumed_then_submitted(item, applicant, county):
     draft = services.case_draft_save(version=item, actor=applicant, division=county.village_a1,
                                      form_data={"address": "东关村 1 号"}, idempotency_key="d1")
     assert draft.status == CaseStatus.DRAFT and draft.number is None
-    material = item.materials.first()
-    services.case_material_upload(case=draft, material_id=material.pk, upload=pdf_upload(), actor=applicant)
+    first, second = item.materials.filter(required=True)[:2]
+    services.case_material_upload(case=draft, material_id=first.pk, upload=pdf_upload(), actor=applicant)
     draft = services.case_draft_save(version=item, actor=applicant, case=draft, form_data={"note": "补充说明"})
     assert draft.form_data == {"address": "东关村 1 号", "note": "补充说明"}
+    # a required material is still missing: the draft cannot be submitted yet, and stays a draft
+    with pytest.raises(InvalidInput) as exc:
+        services.case_submit(case=draft, actor=applicant, now=at(date(2026, 3, 2)))
+    assert exc.value.code == "application_incomplete"
+    assert set(exc.value.details["fields"]) == {f"material_{second.pk}"}
+    draft.refresh_from_db()
+    assert draft.status == CaseStatus.DRAFT and draft.number is None
+    services.case_material_upload(case=draft, material_id=second.pk, upload=pdf_upload(), actor=applicant)
     case = services.case_submit(case=draft, actor=applicant, now=at(date(2026, 3, 2)))
     assert case.status == CaseStatus.SUBMITTED and case.number
     assert services.case_submit(case=case, actor=applicant).number == case.number  # a retry changes nothing

@@ -8,6 +8,7 @@ import pytest
 
 from tests.cases.factories import make_item
 from tests.cases.test_handling_helpers import make_case, make_staff, only_open, open_steps, pos
+from tests.conftest import make_position, make_user
 from yiwang.calendar.engine import add_workdays, workdays_between
 from yiwang.calendar.selectors import clock_for_object
 from yiwang.cases import handling
@@ -121,10 +122,18 @@ def test_extension_joint_review_allows_fifteen(county, staff):
     case = _case(county, version, today=START)
     assert handling.is_joint(case)
     assert len(open_steps(case)) == 2
+    leader = make_user("county_leader", real_name="县领导")
+    make_position(leader, "leader", county.county)
+    # a department head may not extend joint handling (Art. 42 ¶2: the same-level government's head)
+    with pytest.raises(PermissionDenied) as exc:
+        handling.case_extend(case=case, days=5, reason="联审复杂", actor=staff.head, position=pos(staff.head))
+    assert exc.value.code == "extend_not_government_head"
     with pytest.raises(InvalidInput):
-        handling.case_extend(case=case, days=16, reason="联审复杂", actor=staff.head, position=pos(staff.head))
-    handling.case_extend(case=case, days=15, reason="联审复杂", actor=staff.head, position=pos(staff.head))
+        handling.case_extend(case=case, days=16, reason="联审复杂", actor=leader, position=pos(leader))
+    notice = handling.case_extend(case=case, days=15, reason="联审复杂", actor=leader, position=pos(leader))
     assert handling.handling_clock(case).extensions.get().days == 15
+    assert handling.handling_clock(case).extensions.get().approver == leader
+    assert notice.context["max_days"] == 15
 
 
 def test_completed_case_cannot_be_extended(county, staff, standard_item):

@@ -7,7 +7,10 @@ defective material; it pauses the acceptance clock; a second one needs a supervi
 is flagged), and :func:`case_not_licensing` (不属于许可事项, told at once).
 
 Without any of these within 5 working days of the day the materials arrived, the case is deemed
-accepted from that day (:func:`cases_deem_accepted`, run daily by ``cases.tasks``).
+accepted from that day (:func:`cases_deem_accepted`, run daily by ``cases.tasks``). A timely
+supplement notice answers the application: there is no deemed acceptance after it. When the last
+supplemented material arrives, the old acceptance clock stops and a new one (5 working days,
+``CASE_SUPPLEMENT_ACCEPTANCE_DAYS``) runs from that day, which becomes the materials-received day.
 
 Clocks: the acceptance clock (purpose ``acceptance``, 5 working days) stops on any outcome. On
 acceptance two clocks start: ``handling`` (the promised limit, 承诺时限 — the main clock that the
@@ -20,6 +23,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +35,7 @@ from yiwang.calendar.models import Clock, ClockSuspension
 from yiwang.cases import uploads
 from yiwang.cases.application import check_files, missing_materials, store_material
 from yiwang.cases.deadlines import (
+    ACCEPTANCE_DAYS,
     ACCEPTANCE_PURPOSE,
     HANDLING_PURPOSE,
     STATUTORY_PURPOSE,
@@ -140,7 +145,7 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
         done_position = case.filed_by_position if agent and case.filed_by_position_id else position
         division = (case.filed_by_position.division if agent and case.filed_by_position is not None
                     else case.division)
-        CaseStep.objects.create(
+        auto_step = CaseStep.objects.create(
             case=case, task_id=todo.task_id, spec_name=todo.spec_name, name=todo.name[:100],
             step_kind=todo.step_kind, role=todo.role,
             department=None if agent else _acceptance_department(case, todo, division, position),
@@ -150,6 +155,11 @@ def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) 
             completed_by=done_by if getattr(done_by, "pk", None) else None, completed_by_position=done_position,
             opinion=str(_("视为受理")) if actor is None and not agent else "",
         )
+        # Completed by acceptance itself, the step still gets its own record (who, as whom, when).
+        audit_record(action="case.step.auto_complete", actor=done_by if getattr(done_by, "pk", None) else None,
+                     position=done_position, obj=auto_step,
+                     after={"case": case.pk, "step_kind": todo.step_kind, "name": auto_step.name,
+                            "outcome": "accepted", "deemed": actor is None and not agent})
     case.workflow_state = state
     case.save(update_fields=["workflow_state", "updated_at"])
     _steps_sync(case, ready, actor=actor, position=position, today=local_date(moment))
@@ -172,12 +182,20 @@ def _snapshot(case: Case) -> dict[str, Any]:
 # --- the five outcomes ----------------------------------------------------------------------------
 
 def case_accept(*, case: Case, actor: Any, position: Position | None, note: str = "",
-                now: datetime | None = None) -> Case:
-    """受理: issue the 受理通知书, start the handling clocks and the workflow."""
+                promise: dict[str, Any] | None = None, now: datetime | None = None) -> Case:
+    """受理: issue the 受理通知书, start the handling clocks and the workflow.
+
+    Every demanded material (required, not 免提交) must be in; otherwise acceptance is refused
+    (``materials_missing``: issue a supplement notice), unless the item allows 容缺受理 for all of
+    them and ``promise`` carries the applicant's written promise (``text``, ``promised_by``): see
+    :mod:`yiwang.cases.deferral`."""
+    from yiwang.cases import deferral
+
     moment = now_or(now)
     with transaction.atomic():
         locked = _lock_in_scope(case, position)
         _require_status(locked, CaseStatus.SUBMITTED)
+        gap, checked_promise = deferral.check_promise(locked, promise)
         before = _snapshot(locked)
         today = local_date(moment)
         locked.status = CaseStatus.IN_PROGRESS
@@ -188,7 +206,10 @@ def case_accept(*, case: Case, actor: Any, position: Position | None, note: str 
         _stop_acceptance_clock(locked, actor=actor, position=position, moment=moment)
         _start_handling_clocks(locked, start=today, actor=actor, position=position)
         handling = clock_selectors.clock_for_object(locked, purpose=HANDLING_PURPOSE)
+        deferred = (deferral.deferrals_record(case=locked, gap=gap, promise=checked_promise, actor=actor,
+                                              position=position, moment=moment) if checked_promise else [])
         notice_issue(case=locked, kind=NoticeKind.ACCEPT, actor=actor, moment=moment, context={
+            "deferred": [{"name": d.name, "due_date": d.due_date.isoformat()} for d in deferred],
             "accepted_on": today.isoformat(), "promised_limit": locked.version.promised_limit,
             "promised_unit": locked.version.get_promised_unit_display(),
             "statutory_limit": locked.version.statutory_limit,
@@ -364,67 +385,80 @@ def _clean_items(case: Case, items: list[dict[str, Any]]) -> list[dict[str, Any]
     return cleaned
 
 
+def _lock_for_supervisor(case: Case, position: Position) -> Case:
+    locked = (Case.objects.select_for_update()
+              .filter(pk=case.pk, division__path__startswith=position.division.path).first())
+    if locked is None:
+        raise PermissionDenied(_("该办件不在本岗位监督范围内"), code="out_of_scope")
+    return Case.objects.select_related("version", "division", "department", "item").get(pk=locked.pk)
+
+
+def _is_supervisor_of(position: Position | None, case: Case) -> bool:
+    return (position is not None and has_perm(position, Perm.SUPPLEMENT_OVERRIDE)
+            and case.division.path.startswith(position.division.path))
+
+
 def case_request_supplement(
     *, case: Case, actor: Any, position: Position | None, items: list[dict[str, Any]],
     override_by: Position | None = None, override_reason: str = "", now: datetime | None = None,
 ) -> SupplementNotice:
     """补正材料通知书 listing every missing or defective material (``items``: material_id and/or name,
-    problem). Pauses the acceptance clock. A second notice on the same case needs ``override_by``, a
-    position with ``SUPPLEMENT_OVERRIDE`` over the case's division (the supervisor may also issue it
-    directly, acting as their own override), and a reason; it is flagged for supervision."""
+    problem), issued by the accepting window. Pauses the acceptance clock.
+
+    A second notice on the same case breaks the one-time rule and needs an override, and **an
+    override is given by the person who overrides**: nobody can name someone else as approver
+    (``override_by`` is refused). The clerk files :func:`supplement_override_request`; the notice is
+    issued only when a supervisor approves it in their own session (:func:`supplement_override_decide`),
+    and it is flagged for supervision."""
     moment = now_or(now)
     with transaction.atomic():
-        issuer_is_supervisor = (override_by is not None and position is not None and override_by.pk == position.pk
-                                and has_perm(position, Perm.SUPPLEMENT_OVERRIDE))
-        if issuer_is_supervisor:
-            assert position is not None
-            locked = (Case.objects.select_for_update()
-                      .filter(pk=case.pk, division__path__startswith=position.division.path).first())
-            if locked is None:
-                raise PermissionDenied(_("该办件不在本岗位监督范围内"), code="out_of_scope")
-            locked = Case.objects.select_related("version", "division", "department", "item").get(pk=locked.pk)
-        else:
-            locked = _lock_in_scope(case, position)
+        locked = _lock_in_scope(case, position)
         _require_status(locked, CaseStatus.SUBMITTED)
         previous = SupplementNotice.objects.filter(case=locked).count()
-        reason = ""
         if previous:
-            if override_by is None:
-                raise PermissionDenied(_("补正材料应一次性告知；再次补正须经监督人员批准"),
-                                       code="supplement_override_required")
-            if (not has_perm(override_by, Perm.SUPPLEMENT_OVERRIDE)
-                    or not locked.division.path.startswith(override_by.division.path)):
-                raise PermissionDenied(_("批准人无权批准再次补正"), code="supplement_override_invalid")
-            reason = _reason(override_reason, "override_reason")
-        elif issuer_is_supervisor:
-            raise PermissionDenied(_("首次补正通知由受理窗口出具"))
-        cleaned = _clean_items(locked, items)
-        notice = SupplementNotice.objects.create(
-            case=locked, sequence=previous + 1, items=cleaned, issued_by=actor,
-            issued_by_position=position, issued_at=moment,
-            override_by=override_by.user if previous and override_by is not None else None,
-            override_reason=reason, flagged=bool(previous),
-        )
+            code = "supplement_override_required" if override_by is None else "override_not_self"
+            raise PermissionDenied(_("补正材料应一次性告知；再次补正须由监督人员本人批准，请提交批准申请"),
+                                   code=code)
         clock = acceptance_clock(locked)
-        if clock is not None and clock.stopped_at is None:
-            clock_services.clock_suspend(clock=clock, kind="supplement", reason=str(_("补正材料")),
-                                         start=local_date(moment), actor=actor, position=position, at=moment,
-                                         today=local_date(moment))
-        locked.status = CaseStatus.SUPPLEMENT
-        locked.lock_version += 1
-        locked.save()
-        notice_issue(case=locked, kind=NoticeKind.SUPPLEMENT, actor=actor, moment=moment, context={
-            "items": cleaned, "sequence": notice.sequence, "flagged": notice.flagged,
-            "supplement_notice": notice.pk,
-        })
-        event_add(locked, "supplement", _("需补正材料"),
-                  "；".join(f"{i['name']}：{i['problem']}" for i in cleaned), actor=actor, at=moment)
-        audit_record(action="case.supplement.request", actor=actor, position=position, obj=locked,
-                     before={"status": CaseStatus.SUBMITTED, "notices": previous},
-                     after={"status": locked.status, "notice": notice.pk, "sequence": notice.sequence,
-                            "items": cleaned, "flagged": notice.flagged,
-                            "override_by": getattr(override_by, "pk", None), "override_reason": reason})
-        notify_status(locked, note="；".join(i["name"] for i in cleaned), key=f"case-{locked.pk}-supplement-{notice.pk}")
+        if clock is not None and clock.stopped_at is None and clock.due_date < local_date(moment):
+            # Art. 32: the notice is due within 5 days; once missed, the case counts as accepted.
+            raise Conflict(_("已超过告知补正的期限（%(due)s），依法自收到材料之日起视为受理") % {
+                "due": clock.due_date.isoformat()}, code="supplement_too_late",
+                details={"due_date": clock.due_date.isoformat()})
+        cleaned = _clean_items(locked, items)
+        return _issue_supplement(locked, cleaned, actor=actor, position=position, moment=moment,
+                                 override_user=None, override_reason="", previous=0)
+
+
+def _issue_supplement(locked: Case, cleaned: list[dict[str, Any]], *, actor: Any, position: Position | None,
+                      moment: datetime, override_user: Any, override_reason: str, previous: int,
+                      approved_by_position: Position | None = None) -> SupplementNotice:
+    """Issue the notice on a locked, submitted case (inside the caller's transaction)."""
+    notice = SupplementNotice.objects.create(
+        case=locked, sequence=previous + 1, items=cleaned, issued_by=actor, issued_by_position=position,
+        issued_at=moment, override_by=override_user, override_reason=override_reason, flagged=bool(previous),
+    )
+    clock = acceptance_clock(locked)
+    if clock is not None and clock.stopped_at is None and not clock.suspensions.filter(end__isnull=True).exists():
+        clock_services.clock_suspend(clock=clock, kind="supplement", reason=str(_("补正材料")),
+                                     start=local_date(moment), actor=actor, position=position, at=moment,
+                                     today=local_date(moment))
+    locked.status = CaseStatus.SUPPLEMENT
+    locked.lock_version += 1
+    locked.save()
+    notice_issue(case=locked, kind=NoticeKind.SUPPLEMENT, actor=actor, moment=moment, context={
+        "items": cleaned, "sequence": notice.sequence, "flagged": notice.flagged, "supplement_notice": notice.pk,
+    })
+    event_add(locked, "supplement", _("需补正材料"),
+              "；".join(f"{i['name']}：{i['problem']}" for i in cleaned), actor=actor, at=moment)
+    audit_record(action="case.supplement.request", actor=actor, position=position, obj=locked,
+                 before={"status": CaseStatus.SUBMITTED, "notices": previous},
+                 after={"status": locked.status, "notice": notice.pk, "sequence": notice.sequence,
+                        "items": cleaned, "flagged": notice.flagged,
+                        "override_by": getattr(override_user, "pk", None),
+                        "override_position": getattr(approved_by_position, "pk", None),
+                        "override_reason": override_reason})
+    notify_status(locked, note="；".join(i["name"] for i in cleaned), key=f"case-{locked.pk}-supplement-{notice.pk}")
     return notice
 
 
@@ -439,6 +473,24 @@ def supplement_outstanding(notice: SupplementNotice) -> list[dict[str, Any]]:
                        .values_list("material_id", flat=True))
     return [i for i in notice.items if not (i.get("material_id") in provided_ids if i.get("material_id")
                                              else i["name"] in provided)]
+
+
+def supplement_acceptance_days() -> int:
+    """Working days to decide on acceptance once the supplement is complete, counted afresh
+    (common local practice: the same 5 days; configurable by ``CASE_SUPPLEMENT_ACCEPTANCE_DAYS``)."""
+    return int(getattr(settings, "CASE_SUPPLEMENT_ACCEPTANCE_DAYS", ACCEPTANCE_DAYS))
+
+
+def _restart_acceptance_clock(case: Case, *, received: date, moment: datetime) -> Clock:
+    """The supplemented materials are complete: the old acceptance clock (paused since the notice)
+    stops, and a new one runs from the day the last material arrived. The platform acts here, on the
+    applicant's act, so no staff position is recorded on the clocks."""
+    old = acceptance_clock(case)
+    if old is not None and old.stopped_at is None:
+        clock_services.clock_stop(clock=old, actor=None, position=None, at=moment)
+    return clock_services.clock_start(obj=case, start=received, budget=supplement_acceptance_days(),
+                                      unit="workdays", position=None, actor=None, purpose=ACCEPTANCE_PURPOSE,
+                                      started_at=moment, today=received)
 
 
 def _can_supplement(case: Case, actor: Any, position: Position | None) -> bool:
@@ -478,19 +530,19 @@ def case_supplement_upload(*, case: Case, item_key: str, upload: Any, actor: Any
         if not supplement_outstanding(notice):
             notice.resolved_at = moment
             notice.save(update_fields=["resolved_at"])
-            clock = acceptance_clock(locked)
-            if clock is not None and clock.stopped_at is None and clock.suspensions.filter(end__isnull=True).exists():
-                staff = position is not None and has_perm(position, Perm.CLOCK_SUSPEND)
-                clock_services.clock_resume(clock=clock, end=local_date(moment), actor=actor if staff else None,
-                                            position=position if staff else None, at=moment,
-                                            today=local_date(moment))
+            received = local_date(moment)
+            previous_received = locked.materials_received_on
+            _restart_acceptance_clock(locked, received=received, moment=moment)
             locked.status = CaseStatus.SUBMITTED
+            locked.materials_received_on = received
             locked.lock_version += 1
             locked.save()
-            event_add(locked, "supplement_complete", _("补正材料已齐全，等待受理"), actor=actor, at=moment)
+            event_add(locked, "supplement_complete", _("补正材料已齐全，等待受理"),
+                      _("材料收到日：%(day)s（自该日起重新计算受理期限）") % {"day": received.isoformat()},
+                      actor=actor, at=moment)
             audit_record(action="case.supplement.resolve", actor=actor, position=position, obj=locked,
-                         before={"status": CaseStatus.SUPPLEMENT}, after={"status": locked.status,
-                                                                         "notice": notice.pk})
+                         before={"status": CaseStatus.SUPPLEMENT, "materials_received_on": previous_received},
+                         after={"status": locked.status, "notice": notice.pk, "materials_received_on": received})
             notify_status(locked, key=f"case-{locked.pk}-supplied-{notice.pk}")
     return row
 
@@ -503,8 +555,9 @@ def deemed_candidates(*, today: date) -> list[int]:
     clocks = (Clock.objects.filter(content_type=ContentType.objects.get_for_model(Case), purpose=ACCEPTANCE_PURPOSE,
                                    stopped_at__isnull=True, due_date__lt=today)
               .exclude(pk__in=paused).values("object_id"))
+    answered = SupplementNotice.objects.values("case_id")  # a supplement notice answered the application
     return list(Case.objects.filter(status=CaseStatus.SUBMITTED, deemed_accepted=False, pk__in=clocks)
-                .order_by("pk").values_list("pk", flat=True))
+                .exclude(pk__in=answered).order_by("pk").values_list("pk", flat=True))
 
 
 def cases_deem_accepted(*, today: date | None = None) -> int:
@@ -516,7 +569,8 @@ def cases_deem_accepted(*, today: date | None = None) -> int:
         try:
             with transaction.atomic():
                 locked = Case.objects.select_for_update().select_related("version", "division", "department").get(pk=pk)
-                if locked.status != CaseStatus.SUBMITTED or locked.materials_received_on is None:
+                if (locked.status != CaseStatus.SUBMITTED or locked.materials_received_on is None
+                        or SupplementNotice.objects.filter(case=locked).exists()):
                     continue
                 received = locked.materials_received_on
                 moment = start_of(received)

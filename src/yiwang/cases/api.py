@@ -5,8 +5,10 @@ acceptance actions (行政许可法 Art. 32) for staff; handling lives in :mod:`
   ``Idempotency-Key`` header returns the same case (200 instead of 201), never a second one.
 * ``GET /status?number=&code=`` is public: status, public timeline and remaining working days,
   with the applicant's name masked; a wrong number or code gets one generic 404.
-* Staff actions take ``[ApiKeyAuth(), SessionAuth()]``; an API key may read (``cases:read``) but
-  acceptance decisions are taken by a person in a position (session; an API key gets 403).
+* Staff actions take ``[ApiKeyAuth(), SessionAuth()]``; an API key may read a case
+  (``GET /staff/{id}`` with ``cases:read``, audited) but acceptance decisions are taken by a person
+  in a position (session; an API key gets 403).
+* The applicant's own case (``GET /mine/{id}``) carries its licence number and verification code.
 
 Every error is ``{code, message, details}``.
 """
@@ -27,7 +29,9 @@ from yiwang.cases import selectors, services, status_query
 from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case
+from yiwang.cases.overrides import supplement_override_request
 from yiwang.catalog.models import ServiceItem
+from yiwang.core.audit import audit_record
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import Division, Position
 from yiwang.org.roles import Perm
@@ -137,7 +141,19 @@ class CaseOut(Schema):
     fee_paid: Decimal
 
 
+class CaseLicenceOut(Schema):
+    """The licence issued on the case: its number and verification code (核验码), for the holder to
+    verify at ``/api/v1/licences/verify``."""
+
+    number: str
+    verify_code: str
+    title: str
+    status: str
+    valid_until: date | None
+
+
 class CaseDetailOut(CaseOut):
+    licence: CaseLicenceOut | None = None
     form_data: dict[str, Any]
     timeline: list[EventOut]
     materials: list[MaterialOut]
@@ -171,6 +187,8 @@ class ReasonIn(Schema):
 
 class AcceptIn(Schema):
     note: str = ""
+    promise_text: str = ""  # 容缺受理: the applicant's written promise (承诺书)
+    promised_by: str = ""
 
 
 class SupplementItemIn(Schema):
@@ -272,7 +290,18 @@ def case_detail_out(case: Case) -> dict[str, Any]:
                        "outstanding": [i["key"] for i in supplement_outstanding(notice)], "flagged": notice.flagged}
         if notice else None,
         "missing_materials": [m.name for m in missing_materials(case)],
+        "licence": _licence_out(case),
     }
+
+
+def _licence_out(case: Case) -> dict[str, Any] | None:
+    from yiwang.licences.models import Licence
+
+    licence = Licence.objects.filter(case=case).first()
+    if licence is None:
+        return None
+    return {"number": licence.number, "verify_code": licence.verify_code, "title": licence.title,
+            "status": licence.status, "valid_until": licence.valid_until}
 
 
 # --- public ------------------------------------------------------------------------------------
@@ -375,6 +404,14 @@ def acceptance_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/staff/{case_id}", auth=AUTH, response={200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut},
             summary="办件详情（工作人员）")
 def staff_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """A staff session sees cases in its position's scope; an API key with ``cases:read`` (a platform
+    integration, not a person) reads any submitted case, and each read is audited."""
+    key = api_key_of(request)
+    if key is not None:
+        require_access(request, scope="cases:read")
+        case = selectors.case_get_for_api_key(key=key, pk=case_id)
+        audit_record(action="case.api_read", obj=case, after={"api_key": key.prefix, "api_key_name": key.name})
+        return case_detail_out(case)
     _user, position = _staff(request, Perm.CASE_VIEW, scope="cases:read")
     return case_detail_out(selectors.case_get_for_staff(position=position, pk=case_id))
 
@@ -400,7 +437,10 @@ ACTION_RESPONSES = {200: CaseOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 4
 def accept(request: HttpRequest, case_id: int, payload: AcceptIn) -> dict[str, Any]:
     user, position = _staff(request, Perm.CASE_ACCEPT)
     case = _for_acceptance(position, case_id)
-    return case_out(services.case_accept(case=case, actor=user, position=position, note=payload.note))
+    promise = ({"text": payload.promise_text, "promised_by": payload.promised_by}
+               if payload.promise_text.strip() else None)
+    return case_out(services.case_accept(case=case, actor=user, position=position, note=payload.note,
+                                         promise=promise))
 
 
 @router.post("/{case_id}/reject", auth=AUTH, response=ACTION_RESPONSES, summary="不予受理（出具不予受理决定书）")
@@ -428,24 +468,28 @@ def correct(request: HttpRequest, case_id: int, payload: CorrectIn) -> dict[str,
                                                   corrections=payload.corrections, note=payload.note))
 
 
-@router.post("/{case_id}/supplement", auth=AUTH, response=ACTION_RESPONSES,
-             summary="一次性告知补正材料（再次补正须监督人员批准）")
-def supplement(request: HttpRequest, case_id: int, payload: SupplementIn) -> dict[str, Any]:
+@router.post("/{case_id}/supplement", auth=AUTH, response={**ACTION_RESPONSES, 202: CaseOut},
+             summary="一次性告知补正材料（再次补正：提交申请，待监督人员本人批准）")
+def supplement(request: HttpRequest, case_id: int, payload: SupplementIn) -> Any:
     require_access(request, scope="cases:write")
     user = _person(request)
     position = getattr(request, "position", None)
     if position is None:
         raise PermissionDenied(_("没有可用的工作岗位"))
     case = _for_acceptance(position, case_id)
-    override = None
+    asked = None
     if payload.override_position_id:
-        override = Position.objects.filter(pk=payload.override_position_id, is_active=True).select_related(
+        asked = Position.objects.filter(pk=payload.override_position_id, is_active=True).select_related(
             "division").first()
-        if override is None:
+        if asked is None:
             raise InvalidInput(_("批准人岗位不存在"), details={"fields": {"override_position_id": _("不存在")}})
-    services.case_request_supplement(case=case, actor=user, position=position,
-                                     items=[i.dict() for i in payload.items], override_by=override,
-                                     override_reason=payload.override_reason)
+    items = [i.dict() for i in payload.items]
+    if case.supplement_notices.exists():
+        # A second notice: filed as a request that waits for the supervisor's own approval.
+        supplement_override_request(case=case, actor=user, position=position, items=items,
+                                    reason=payload.override_reason, asked=asked)
+        return Status(202, case_out(case))
+    services.case_request_supplement(case=case, actor=user, position=position, items=items)
     case.refresh_from_db()
     return case_out(case)
 

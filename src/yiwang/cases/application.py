@@ -345,6 +345,16 @@ def store_material(*, case: Case, material: Material | None, checked: uploads.Ch
 
 def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tuple[Material, uploads.CheckedUpload]]:
     """Check every file before anything is stored; one ``InvalidInput`` names every bad one."""
+    checked, errors = check_files_partial(case_or_version, files)
+    if errors:
+        raise InvalidInput(_("上传的材料不符合要求"), code="upload_invalid", details={"fields": errors})
+    return checked
+
+
+def check_files_partial(case_or_version: Any, files: dict[Any, Any] | None
+                        ) -> tuple[list[tuple[Material, uploads.CheckedUpload]], dict[str, Any]]:
+    """The good files (checked) and the errors of the bad ones, keyed ``material_<pk>``: a form keeps
+    the good files when one is bad."""
     version_id = getattr(case_or_version, "version_id", None) or case_or_version.pk
     checked: list[tuple[Material, uploads.CheckedUpload]] = []
     errors: dict[str, Any] = {}
@@ -365,9 +375,7 @@ def check_files(case_or_version: Any, files: dict[Any, Any] | None) -> list[tupl
             checked.append((material, uploads.check_upload(upload, material_name=material.name)))
         except InvalidInput as exc:
             errors[f"material_{material_id}"] = {"message": exc.message, "code": str(exc.code), **exc.details}
-    if errors:
-        raise InvalidInput(_("上传的材料不符合要求"), code="upload_invalid", details={"fields": errors})
-    return checked
+    return checked, errors
 
 
 def _int(value: Any) -> int | None:
@@ -394,10 +402,32 @@ def case_material_upload(*, case: Case, material_id: Any, upload: Any, actor: An
     return row
 
 
+def demanded(material: Material) -> bool:
+    """A required material the applicant must bring: not one the platform obtains itself
+    (``can_share``, 免提交, e.g. a licence the registry already holds)."""
+    return bool(material.required and not material.can_share)
+
+
 def missing_materials(case: Case) -> list[Material]:
-    """Required materials of the case's version without a current upload."""
+    """Demanded materials of the case's version without a current upload."""
     have = set(CaseMaterial.objects.filter(case=case, is_current=True).values_list("material_id", flat=True))
-    return [m for m in case.version.materials.all() if m.required and m.pk not in have]
+    return [m for m in case.version.materials.all() if demanded(m) and m.pk not in have]
+
+
+REQUIRED_ONLINE_FIELDS: dict[str, Any] = {"address": "通讯地址"}
+
+
+def completeness_errors(case: Case, missing: list[Material]) -> dict[str, str]:
+    """Before an online submission: every required field filled and every demanded material uploaded
+    (keyed like the form: ``address``, ``material_<pk>``)."""
+    errors: dict[str, str] = {}
+    if case.channel == Channel.ONLINE:
+        for name in REQUIRED_ONLINE_FIELDS:
+            if not str(case.form_data.get(name) or "").strip():
+                errors[name] = _("此项必填")
+        for material in missing:
+            errors[f"material_{material.pk}"] = _("请上传“%(name)s”（必要材料）") % {"name": material.name}
+    return errors
 
 
 def case_submit(*, case: Case, actor: Any, position: Position | None = None, now: datetime | None = None) -> Case:
@@ -411,19 +441,24 @@ def case_submit(*, case: Case, actor: Any, position: Position | None = None, now
             if locked.number:
                 return locked  # a retried submit: the same case, nothing new
             raise Conflict(_("该申请不能提交"), details={"status": locked.status})
-        _submit_locked(locked, actor=actor, position=position, moment=moment,
-                       missing=[m.name for m in missing_materials(locked)])
+        _submit_locked(locked, actor=actor, position=position, moment=moment, missing=missing_materials(locked))
     return locked
 
 
 def _submit_locked(locked: Case, *, actor: Any, position: Position | None, moment: datetime,
-                   missing: list[str]) -> None:
+                   missing: list[Material]) -> None:
     """The submission itself, on a draft the caller holds (locked, or created in its transaction),
-    inside the caller's transaction; ``missing``: names of required materials without a file."""
+    inside the caller's transaction; ``missing``: demanded materials without a file. An online
+    application must be complete (:func:`completeness_errors`); at a window or by an agent the
+    materials are checked at acceptance (one supplement notice lists what is missing)."""
     if locked.channel != Channel.ONLINE:
         _filing_position(locked.channel, actor, position)
     if not locked.applicant_name:
         raise InvalidInput(_("请填写申请人信息"), details={"fields": {"name": _("此项必填")}})
+    errors = completeness_errors(locked, missing)
+    if errors:
+        raise InvalidInput(_("申请尚不完整，请补全后再提交"), code="application_incomplete",
+                           details={"fields": errors})
     received = local_date(moment)
     locked.status = CaseStatus.SUBMITTED
     locked.submitted_at = moment
@@ -445,7 +480,8 @@ def _submit_locked(locked: Case, *, actor: Any, position: Position | None, momen
     audit_record(action="case.submit", actor=actor, position=position, obj=locked,
                  before={"status": CaseStatus.DRAFT},
                  after={"status": locked.status, "number": locked.number, "materials_received_on": received,
-                        "channel": locked.channel, "fee_due": locked.fee_due, "missing_materials": missing})
+                        "channel": locked.channel, "fee_due": locked.fee_due,
+                        "missing_materials": [m.name for m in missing]})
     notify_status(locked)
 
 
@@ -487,7 +523,7 @@ def case_apply(
             if submit:
                 # The draft was created in this transaction, so nobody else can see, lock or change
                 # it: submit it as it is, and its only current files are the ones just stored.
-                missing = [m.name for m in version.materials.all() if m.required and m.pk not in stored]
+                missing = [m for m in version.materials.all() if demanded(m) and m.pk not in stored]
                 _submit_locked(case, actor=actor, position=position, moment=now_or(now), missing=missing)
     except IntegrityError:
         existing = _existing_for_key(key)

@@ -450,6 +450,10 @@ def step_complete(*, step: CaseStep, opinion: str, actor: Any, position: Positio
         chosen = _decision_from(step, outcome, decision, data)
         if chosen == Decision.DENY and not reasons:
             raise InvalidInput(_("不予许可必须说明理由"), code="deny_reasons_required", details={"field": "reasons"})
+        if chosen == Decision.GRANT:
+            from yiwang.cases.deferral import require_supplied
+
+            require_supplied(step.case)  # 容缺受理: the promised materials come first
         outcome = chosen
     elif step.step_kind == "preliminary":
         passed = outcome.lower() not in ("fail", "deny", "reject", "不通过")
@@ -870,10 +874,17 @@ def is_joint(case: Case) -> bool:
 def case_extend(*, case: Case, days: int, reason: str, actor: Any, position: Position | None,
                 today: date | None = None) -> CaseNotice:
     """延期 (Art. 42): a head of the case's department extends the handling limit by at most 10
-    working days (15 for joint handling) in total, and the applicant is told why in writing."""
+    working days in total, and the applicant is told why in writing. Joint, unified or centralised
+    handling (Art. 42 ¶2) is extended by at most 15 working days, and only by the head of the
+    same-level people's government (本级人民政府负责人: a ``leader`` position over the case's
+    division), never by a department head."""
     _require_case_actor(case, position, actor, Perm.CLOCK_EXTEND)
     assert position is not None
-    if position.role == Role.DEPARTMENT_HEAD:
+    joint = is_joint(case)
+    if joint:
+        if position.role != Role.LEADER or not case.division.path.startswith(position.division.path):
+            raise PermissionDenied(_("联合办理的延期须经本级人民政府负责人批准"), code="extend_not_government_head")
+    elif position.role == Role.DEPARTMENT_HEAD:
         if position.department_id != case.department_id:
             raise PermissionDenied(_("只有本办件办理部门的负责人可以批准延期"), code="extend_not_head")
     elif position.role != Role.LEADER:
@@ -883,7 +894,7 @@ def case_extend(*, case: Case, days: int, reason: str, actor: Any, position: Pos
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("请填写延期理由"), code="reason_required", details={"field": "reason"})
-    max_days = MAX_JOINT_EXTENSION_DAYS if is_joint(case) else MAX_EXTENSION_DAYS
+    max_days = MAX_JOINT_EXTENSION_DAYS if joint else MAX_EXTENSION_DAYS
     with transaction.atomic():
         locked, _step = _lock(case)
         if locked.status not in (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED):

@@ -310,3 +310,73 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.amount} ({self.receipt_no})"
+
+
+class CaseDeferral(models.Model):
+    """容缺受理: a secondary material accepted as missing against the applicant's written promise
+    (承诺书) to supply it by ``due_date`` (the item's ``deferral_days`` working days after acceptance,
+    counted by a ``calendar`` clock with purpose ``deferral``). Until it is supplied the case cannot
+    be decided."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deferrals")
+    material = models.ForeignKey("catalog.Material", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("容缺材料"), max_length=200)
+    promise_text = models.TextField(_("承诺书内容"))
+    promised_by = models.CharField(_("承诺人"), max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, null=True, blank=True,
+                                             related_name="+")
+    recorded_at = models.DateTimeField()
+    due_date = models.DateField(_("承诺补交期限"))
+    supplied_at = models.DateTimeField(_("补交时间"), null=True, blank=True)
+    supplied_material = models.ForeignKey(CaseMaterial, on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="+")
+
+    class Meta:
+        verbose_name = _("容缺受理承诺")
+        verbose_name_plural = _("容缺受理承诺")
+        ordering = ["case_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "material"], name="case_deferral_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · 容缺 {self.name}"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("待批准")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
+class SupplementOverrideRequest(models.Model):
+    """A clerk's request for a second supplement notice (违反一次性告知). An override is given by the
+    person who overrides: the notice waits until a supervisor approves it in their own session."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supplement_override_requests")
+    items = models.JSONField(help_text="[{key, material_id, name, problem}]")
+    reason = models.TextField(_("再次补正的理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    asked_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("请求批准的监督人员"))
+    status = models.CharField(_("状态"), max_length=10, choices=ApprovalStatus.choices,
+                              default=ApprovalStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_by_position = models.ForeignKey("org.Position", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    notice = models.OneToOneField(SupplementNotice, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="override_request")
+
+    class Meta:
+        verbose_name = _("再次补正批准申请")
+        verbose_name_plural = _("再次补正批准申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(status="pending"),
+                                               name="one_pending_override_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · 再次补正申请 ({self.status})"

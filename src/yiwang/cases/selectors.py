@@ -74,6 +74,25 @@ def case_get_for_staff(*, position: Position | None, pk: int) -> Case:
     return case
 
 
+def case_get_for_api_key(*, key: Any, pk: int) -> Case:
+    """A submitted case read by an integration key holding ``cases:read`` (checked by the caller);
+    drafts stay private."""
+    case = _base().exclude(status=CaseStatus.DRAFT).filter(pk=pk).first()
+    if case is None:
+        raise NotFound(_("办件不存在"))
+    return case
+
+
+def case_get_for_receipt(*, position: Position | None, pk: int) -> Case:
+    """A window or agent filing whose 受理回执 this position may print: one it (or its station) filed,
+    or one in its staff scope."""
+    case = (case_list_filed_by(position=position).filter(pk=pk).exclude(status=CaseStatus.DRAFT).first()
+            or case_list_for_staff(position=position).filter(pk=pk).first())
+    if case is None or case.channel == Channel.ONLINE or not case.number:
+        raise NotFound(_("办件不存在或不在本岗位范围内"))
+    return case
+
+
 def case_list_for_acceptance(*, position: Position | None, statuses: tuple[str, ...] = (
         CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT)) -> QuerySet[Case]:
     """The window acceptance desk (受理台): submitted and supplement cases in the clerk's scope."""

@@ -13,14 +13,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.cases import selectors, services
 from yiwang.cases.acceptance import supplement_outstanding
-from yiwang.cases.application import missing_materials
+from yiwang.cases.application import check_files_partial, missing_materials
+from yiwang.cases.deferral import acceptance_gap, case_deferred_supply, open_deferrals
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case, CaseStatus, Channel
+from yiwang.cases.overrides import (
+    pending_override_requests,
+    supplement_override_decide,
+    supplement_override_request,
+)
 from yiwang.cases.status_query import case_status_lookup
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
 from yiwang.console.views import staff_required
@@ -97,9 +104,11 @@ def _apply_context(request: HttpRequest, version: ServiceItemVersion, *, case: C
     uploaded = {}
     if case is not None:
         uploaded = {m.material_id: m for m in selectors.case_materials(case)}
+    errors = errors or {}
     return {
         "version": version, "item": version.item, "case": case, "channel": channel,
-        "materials": [{"material": m, "uploaded": uploaded.get(m.pk)} for m in version.materials.all()],
+        "materials": [{"material": m, "uploaded": uploaded.get(m.pk), "error": errors.get(f"material_{m.pk}", ""),
+                       "exempt": m.required and m.can_share} for m in version.materials.all()],
         "fee_total": services.fee_quote(version), "fee_lines": fee_lines(version),
         "places": _places(version) if channel == Channel.ONLINE else [],
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
@@ -121,20 +130,46 @@ def apply(request: HttpRequest, base_code: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "cases/apply.html", _apply_context(request, version))
     submit = request.POST.get("action") == "submit"
+    kwargs: dict[str, Any] = {"version": version, "actor": request.user, "channel": Channel.ONLINE,
+                              "form_data": _form_data(request),
+                              "idempotency_key": request.POST.get("idempotency_key", "")}
     try:
-        case, _created = services.case_apply(
-            version=version, actor=request.user, channel=Channel.ONLINE, form_data=_form_data(request),
-            division=_division_from(request), files=_files(request, version),
-            idempotency_key=request.POST.get("idempotency_key", ""), submit=submit)
+        kwargs["division"] = _division_from(request)
+        case, _created = services.case_apply(files=_files(request, version), submit=submit, **kwargs)
     except DomainError as exc:
-        return render(request, "cases/apply.html", _apply_context(
-            request, version, errors=_field_errors(exc), error=exc.message), status=exc.status)
+        return _apply_failed(request, version, exc, kwargs, _files(request, version))
     if case.status == CaseStatus.DRAFT:
         messages.success(request, _("草稿已保存，可随时回来继续填写"))
         return redirect("cases:draft", pk=case.pk)
     messages.success(request, _("申请已提交。办件编号 %(number)s，查询码 %(code)s，请妥善保存。") % {
         "number": case.number, "code": case.query_code})
     return redirect("cases:my_case", pk=case.pk)
+
+
+def _apply_failed(request: HttpRequest, version: ServiceItemVersion, exc: DomainError, kwargs: dict[str, Any],
+                  files: dict[int, Any], *, channel: str = Channel.ONLINE, action_url: str = "") -> HttpResponse:
+    """The form re-renders with a message per bad field. The good files are kept: they are saved in
+    a draft (when the rest of the form allows one), so the person re-chooses only the bad ones."""
+    errors = _field_errors(exc)
+    case = None
+    if files and "division" in kwargs:
+        good, bad = check_files_partial(version, files)
+        errors = {**errors, **{k: v.get("message", "") for k, v in bad.items()}}
+        if good:
+            keep = {m.pk: files[m.pk] for m, _upload in good}
+            for upload in keep.values():
+                upload.seek(0)
+            try:
+                case, _created = services.case_apply(files=keep, submit=False, **kwargs)
+            except DomainError:
+                case = None
+            if case is not None and case.status != CaseStatus.DRAFT:
+                case = None
+    if case is not None:
+        action_url = reverse("cases:draft", args=[case.pk])
+    return render(request, "cases/apply.html", _apply_context(
+        request, version, case=case, channel=channel, errors=errors, error=exc.message, action_url=action_url),
+        status=exc.status)
 
 
 @login_required
@@ -152,9 +187,15 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
                                         case=case, form_data=_form_data(request),
                                         division=_division_from(request) if case.channel == Channel.ONLINE else None,
                                         applicant=_applicant(request) if case.channel != Channel.ONLINE else None)
+        bad: dict[str, str] = {}
         for material_id, upload in _files(request, case.version).items():
-            services.case_material_upload(case=case, material_id=material_id, upload=upload, actor=request.user,
-                                          position=_position(request))
+            try:  # each good file is kept even when another one is bad
+                services.case_material_upload(case=case, material_id=material_id, upload=upload,
+                                              actor=request.user, position=_position(request))
+            except InvalidInput as exc:
+                bad[f"material_{material_id}"] = exc.message
+        if bad:
+            raise InvalidInput(_("上传的材料不符合要求"), code="upload_invalid", details={"fields": bad})
         if request.POST.get("action") == "submit":
             case = services.case_submit(case=case, actor=request.user, position=_position(request))
             messages.success(request, _("申请已提交。办件编号 %(number)s，查询码 %(code)s，请妥善保存。") % {
@@ -195,7 +236,24 @@ def my_case(request: HttpRequest, pk: int) -> HttpResponse:
         case = selectors.case_get_for_applicant(user=request.user, pk=pk)
     except NotFound as exc:
         return _error_page(request, exc)
-    return render(request, "cases/my_case.html", _case_page_context(case))
+    return render(request, "cases/my_case.html", {**_case_page_context(case),
+                                                  "open_deferrals": list(open_deferrals(case))})
+
+
+@login_required
+@require_POST
+def deferral_supply(request: HttpRequest, pk: int, deferral_pk: int) -> HttpResponse:
+    """The applicant supplies a material accepted under 容缺 (their written promise)."""
+    try:
+        case = selectors.case_get_for_applicant(user=request.user, pk=pk)
+        if not case.deferrals.filter(pk=deferral_pk).exists():
+            raise NotFound(_("容缺承诺不存在"))
+        case_deferred_supply(deferral_id=deferral_pk, upload=request.FILES.get("file"), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:my_case", pk=pk)
+    messages.success(request, _("容缺材料已补交"))
+    return redirect("cases:my_case", pk=pk)
 
 
 @login_required
@@ -234,7 +292,7 @@ def notice_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 def status_query(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {"number": "", "result": None, "error": ""}
+    context: dict[str, Any] = {"number": request.GET.get("number", "")[:32], "result": None, "error": ""}
     status = 200
     if request.method == "POST":
         number = request.POST.get("number", "")
@@ -271,7 +329,8 @@ def _desk_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "all_materials": case.version.materials.all(), "has_notice": case.supplement_notices.exists(),
         "supervisors": [p for p in supervisors if case.division.path.startswith(p.division.path)],
         "is_supervisor": has_perm(position, Perm.SUPPLEMENT_OVERRIDE), "errors": {}, "error": "",
-        "payment_key": uuid.uuid4().hex, **extra,
+        "payment_key": uuid.uuid4().hex, "gap": acceptance_gap(case) if case.status == CaseStatus.SUBMITTED else None,
+        "deferrals": list(case.deferrals.all()), **extra,
     }
 
 
@@ -290,7 +349,10 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     post = request.POST
     try:
         if action == "accept":
-            services.case_accept(case=case, actor=user, position=position, note=post.get("note", ""))
+            promise = ({"text": post.get("promise_text", ""), "promised_by": post.get("promised_by", "")}
+                       if post.get("promise_text", "").strip() else None)
+            services.case_accept(case=case, actor=user, position=position, note=post.get("note", ""),
+                                 promise=promise)
             messages.success(request, _("已受理，受理通知书已出具"))
         elif action == "reject":
             services.case_reject(case=case, actor=user, position=position, reason=post.get("reason", ""),
@@ -316,15 +378,18 @@ def console_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     items.append({"material_id": material.pk, "problem": post.get(f"problem_{material.pk}", "")})
             if post.get("other_name", "").strip():
                 items.append({"name": post.get("other_name", ""), "problem": post.get("other_problem", "")})
-            override = None
-            override_pk = post.get("override_position", "")
-            if override_pk.isdigit():
-                override = Position.objects.filter(pk=int(override_pk), is_active=True).first()
-            if has_perm(position, Perm.SUPPLEMENT_OVERRIDE) and not has_perm(position, Perm.CASE_ACCEPT):
-                override = position
-            services.case_request_supplement(case=case, actor=user, position=position, items=items,
-                                             override_by=override, override_reason=post.get("override_reason", ""))
-            messages.success(request, _("补正材料通知书已出具"))
+            if case.supplement_notices.exists():  # a second notice waits for a supervisor's own approval
+                asked = None
+                asked_pk = post.get("override_position", "")
+                if asked_pk.isdigit():
+                    asked = Position.objects.filter(pk=int(asked_pk), is_active=True).select_related(
+                        "division").first()
+                supplement_override_request(case=case, actor=user, position=position, items=items,
+                                            reason=post.get("override_reason", ""), asked=asked)
+                messages.success(request, _("再次补正申请已提交，待监督人员本人批准后出具通知书"))
+            else:
+                services.case_request_supplement(case=case, actor=user, position=position, items=items)
+                messages.success(request, _("补正材料通知书已出具"))
         elif action == "payment":
             services.payment_record(case=case, amount=post.get("amount", ""), receipt_no=post.get("receipt_no", ""),
                                     actor=user, position=position, idempotency_key=post.get("idempotency_key", ""))
@@ -358,25 +423,52 @@ def console_file(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "cases/apply.html", _apply_context(request, version, channel=channel,
                                                                    action_url=action_url))
-    villages = None
-    if channel == Channel.AGENT and request.POST.get("division"):
-        villages = _division_from(request)
+    kwargs: dict[str, Any] = {"version": version, "actor": request.user, "position": position, "channel": channel,
+                              "applicant": _applicant(request), "form_data": _form_data(request),
+                              "idempotency_key": request.POST.get("idempotency_key", "")}
     try:
-        case, _created = services.case_apply(
-            version=version, actor=request.user, position=position, channel=channel,
-            applicant=_applicant(request), form_data=_form_data(request), division=villages,
-            files=_files(request, version), idempotency_key=request.POST.get("idempotency_key", ""),
-            submit=request.POST.get("action") == "submit")
+        kwargs["division"] = (_division_from(request) if channel == Channel.AGENT and request.POST.get("division")
+                              else None)
+        case, _created = services.case_apply(files=_files(request, version),
+                                             submit=request.POST.get("action") == "submit", **kwargs)
     except DomainError as exc:
-        return render(request, "cases/apply.html", _apply_context(
-            request, version, channel=channel, errors=_field_errors(exc), error=exc.message, action_url=action_url),
-            status=exc.status)
+        return _apply_failed(request, version, exc, kwargs, _files(request, version), channel=channel,
+                             action_url=action_url)
     if case.status == CaseStatus.DRAFT:
         messages.success(request, _("草稿已保存"))
         return redirect("cases:draft", pk=case.pk)
     messages.success(request, _("已提交。办件编号 %(number)s，查询码 %(code)s（请告知申请人）") % {
         "number": case.number, "code": case.query_code})
     return redirect("cases:console_filed")
+
+
+@staff_required
+def console_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """受理回执: a print-friendly receipt of a window or agent filing, for the applicant to keep."""
+    import segno
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+
+    case = selectors.case_get_for_receipt(position=_position(request), pk=pk)
+    clocks = selectors.case_clocks(case)
+    handling_clock = clocks.get("handling")
+    acceptance = clocks.get("acceptance")
+    query_url = request.build_absolute_uri(reverse("cases:query"))
+    qr = segno.make(f"{query_url}?number={case.number}", error="m")
+    filer = case.filed_by_position
+    place = ""
+    if filer is not None:
+        department = filer.department.name if filer.department is not None else ""
+        place = filer.division.name if case.channel == Channel.AGENT else " ".join(
+            n for n in (department, filer.division.name) if n)
+    return render(request, "cases/console/receipt.html", {
+        "case": case, "materials": selectors.case_materials(case), "missing": [m.name for m in missing_materials(case)],
+        "promised_date": handling_clock.due_date if handling_clock else None,
+        "acceptance_due": acceptance.due_date if acceptance and not acceptance.stopped else None,
+        "filer_place": place, "query_url": query_url, "today": timezone.localdate(),
+        "qr_svg": mark_safe(qr.svg_inline(scale=3, border=2)),  # noqa: S308 - segno output of our own URL
+        "back_url": reverse("cases:console_filed"),
+    })
 
 
 @staff_required
@@ -390,13 +482,30 @@ def console_filed(request: HttpRequest) -> HttpResponse:
         "rows": rows, "is_agent": position.role == Role.VILLAGE_AGENT, "station": position.division})
 
 
+@require_POST
+@staff_required
+def console_override_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supervisor approves or rejects a clerk's request for a second supplement notice."""
+    try:
+        supplement_override_decide(request_id=pk, actor=request.user, position=_position(request),
+                                   approve=request.POST.get("decision") == "approve",
+                                   note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:console_supervision")
+    messages.success(request, _("已处理再次补正申请"))
+    return redirect("cases:console_supervision")
+
+
 @staff_required
 def console_supervision(request: HttpRequest) -> HttpResponse:
-    """效能监察: deemed acceptances, flagged second supplement notices, fees differing from the standard."""
+    """效能监察: requests for a second supplement notice waiting for approval, deemed acceptances,
+    flagged second supplement notices, fees differing from the standard."""
     position = _position(request)
     if not has_perm(position, Perm.CASE_VIEW):
         raise PermissionDenied(_("当前岗位无权查看办件"))
     return render(request, "cases/console/supervision.html", {
+        "override_requests": pending_override_requests(position=position)[:200],
         "deemed": selectors.cases_deemed_accepted(position=position)[:200],
         "flagged": selectors.flagged_supplements(position=position)[:200],
         "fees": selectors.fee_comparison(position=position)[:200],

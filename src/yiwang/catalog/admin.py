@@ -22,8 +22,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
-    fields = ("order", "name", "required", "form", "source", "copies", "can_share")
-    readonly_fields = ("order", "name", "required", "form", "source", "copies", "can_share")
+    fields = ("order", "name", "required", "form", "source", "copies", "can_share", "deferrable")
+    readonly_fields = ("order", "name", "required", "form", "source", "copies", "can_share", "deferrable")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

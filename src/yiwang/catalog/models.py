@@ -170,6 +170,11 @@ class ServiceItemVersion(models.Model):
     promised_unit = models.CharField(_("承诺时限单位"), max_length=10, choices=LimitUnit.choices,
                                      default=LimitUnit.WORKDAYS)
     limit_note = models.CharField(_("时限说明"), max_length=500, blank=True)
+    # 容缺受理: accept without a secondary material against the applicant's written promise (承诺书)
+    # to supply it within this many working days; 0 = the item does not allow it.
+    deferral_days = models.PositiveSmallIntegerField(
+        _("容缺材料补交期限（工作日）"), default=0,
+        help_text=_("实行容缺受理的，申请人书面承诺后在此期限内补交容缺材料；0 表示不实行容缺受理"))
     # fees
     is_charged = models.BooleanField(_("是否收费"), default=False)
     # process and result
@@ -267,7 +272,10 @@ class Material(models.Model):
     sample = models.FileField(_("示例样表"), upload_to="catalog/samples/%Y/", blank=True)
     acceptance_standard = models.TextField(_("受理标准"), blank=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
-    can_share = models.BooleanField(_("可通过数据共享获取"), default=False)
+    can_share = models.BooleanField(_("可通过数据共享获取"), default=False,
+                                    help_text=_("平台可自行获取，申请人免提交"))
+    deferrable = models.BooleanField(_("可容缺受理"), default=False,
+                                     help_text=_("非核心材料：申请人书面承诺后可先受理、限期补交"))
 
     class Meta:
         verbose_name = _("申请材料")

@@ -68,7 +68,7 @@ CHOICE_FIELDS: dict[str, Any] = {
 BOOL_FIELDS = {"is_charged", "express_delivery", "online_payment", "booking"}
 INT_FIELDS: dict[str, tuple[int, int]] = {
     "statutory_limit": (0, MAX_LIMIT_DAYS), "promised_limit": (0, MAX_LIMIT_DAYS), "onsite_visits": (0, 10),
-    "online_depth": (1, 4),
+    "online_depth": (1, 4), "deferral_days": (0, 60),
 }
 LIST_FIELDS: dict[str, Any] = {"levels": HandlingLevel, "service_targets": Audience}
 RELATION_FIELDS = {"department", "entrusted_department", "joint_departments", "themes", "process"}
@@ -78,7 +78,7 @@ EDITABLE_FIELDS = (set(TEXT_FIELDS) | set(CHOICE_FIELDS) | BOOL_FIELDS | set(INT
 COPY_FIELDS = [f for f in (set(TEXT_FIELDS) | set(CHOICE_FIELDS) | BOOL_FIELDS | set(INT_FIELDS)
                            | set(LIST_FIELDS) | {"faq", "department_id", "entrusted_department_id", "process_id"})]
 MATERIAL_FIELDS = ["order", "name", "required", "form", "source", "copies", "acceptance_standard", "note",
-                   "can_share"]
+                   "can_share", "deferrable"]
 FEE_FIELDS = ["name", "amount", "unit", "basis", "reducible"]
 
 
@@ -365,7 +365,7 @@ def clean_material(data: dict[str, Any], *, partial: bool = False) -> dict[str, 
             if value is None:
                 errors.add(key, _("取值不在可选范围内"))
             cleaned[key] = value
-    for key in ("required", "can_share"):
+    for key in ("required", "can_share", "deferrable"):
         if key in data:
             flag = _to_bool(data[key])
             if flag is None:

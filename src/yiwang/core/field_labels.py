@@ -47,6 +47,8 @@ FIELD_LABELS: dict[str, Any] = {
     "department": gettext_lazy("部门"),
     "to_position": gettext_lazy("转办对象"),
     "file": gettext_lazy("文件"),
+    "promise_text": gettext_lazy("承诺书内容"),
+    "promised_by": gettext_lazy("承诺人"),
 }
 
 _MAX_RE = re.compile(r"^max\s+(\d+)$", re.IGNORECASE)
@@ -59,6 +61,9 @@ def field_label(key: str, labels: dict[str, str] | None = None) -> str:
         return str(labels[key])
     if key in FIELD_LABELS:
         return str(FIELD_LABELS[key])
+    for prefix in ("applicant.", "correct_"):  # the applicant block of a form; a clerk's corrections
+        if key.startswith(prefix) and key.removeprefix(prefix) in FIELD_LABELS:
+            return str(FIELD_LABELS[key.removeprefix(prefix)])
     if match := _ITEM_RE.match(key):
         return _("补正材料第 %(n)d 项") % {"n": int(match.group(1)) + 1}
     if key.startswith("material_"):

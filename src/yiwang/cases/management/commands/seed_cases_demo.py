@@ -34,6 +34,19 @@ def _position(user: Any, perm: str) -> Any:
     return None
 
 
+DEMO_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _files(version: Any, *, skip: tuple[str, ...] = ()) -> dict[int, Any]:
+    """A small PDF for every material the applicant must bring (required, not 免提交)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.cases.application import demanded
+
+    return {m.pk: SimpleUploadedFile(f"{m.name[:40]}.pdf", DEMO_PDF, content_type="application/pdf")
+            for m in version.materials.all() if demanded(m) and m.name not in skip}
+
+
 def _version(name: str) -> Any:
     item = ServiceItem.objects.filter(name=name, is_active=True, published_version__isnull=False).first()
     return item.published_version if item else None
@@ -60,6 +73,7 @@ class Command(BaseCommand):
 
         def apply(key: str, **kwargs: Any) -> Any:
             nonlocal created
+            kwargs.setdefault("files", _files(kwargs["version"]))
             case, new = services.case_apply(idempotency_key=f"demo-{key}", submit=True, **kwargs)
             created += int(new)
             return case
@@ -73,13 +87,13 @@ class Command(BaseCommand):
         if case.status == CaseStatus.SUBMITTED and clerk_pos is not None:
             services.case_accept(case=case, actor=clerk, position=clerk_pos, note="材料齐全，予以受理")
         # 3. Waiting for supplementary materials (one notice listing everything missing).
-        case = apply("shop-supplement", version=shop, actor=people["citizen2"], form_data={"note": "个体服装店"})
+        case = apply("shop-supplement", version=shop, actor=people["citizen2"],
+                     form_data={"address": "莒南县十字路街道振兴路 6 号", "note": "个体服装店"})
         if case.status == CaseStatus.SUBMITTED and clerk_pos is not None and not case.supplement_notices.exists():
-            from yiwang.cases.application import missing_materials
-
-            items = [{"material_id": m.pk, "problem": "未提交"} for m in missing_materials(case)]
-            if items:
-                services.case_request_supplement(case=case, actor=clerk, position=clerk_pos, items=items)
+            unclear = case.materials.filter(is_current=True, material__isnull=False).order_by("pk").first()
+            if unclear is not None:
+                services.case_request_supplement(case=case, actor=clerk, position=clerk_pos, items=[
+                    {"material_id": unclear.material_id, "problem": "复印件不清晰，请重新上传"}])
         # 4. A village agent files 高龄津贴 for an elderly villager (全程代办).
         village = agent_pos.division if agent_pos else None
         if agent_pos is not None:
@@ -89,14 +103,15 @@ class Command(BaseCommand):
             if case.status == CaseStatus.SUBMITTED and dd_pos is not None and case.department_id == dd_pos.department_id:
                 services.case_accept(case=case, actor=dd_clerk, position=dd_pos)
         # 5. Not accepted: outside the bureau's competence, with the competent agency named.
-        case = apply("shop-rejected", version=shop, actor=people["citizen"], form_data={"note": "网约车经营"})
+        case = apply("shop-rejected", version=shop, actor=people["citizen"],
+                     form_data={"address": "莒南县十字路街道人民路 8 号", "note": "网约车经营"})
         if case.status == CaseStatus.SUBMITTED and clerk_pos is not None:
             services.case_reject(case=case, actor=clerk, position=clerk_pos, reason="申请事项不属于本机关职权范围",
                                  outside_competence=True, competent_agency="莒南县交通运输局")
         # 6. No notice within 5 working days: deemed accepted (visible in supervision).
         received = (now - timedelta(days=20))
         case = apply("food-deemed", version=food, actor=people["citizen2"], now=received,
-                     form_data={"note": "视为受理示例"})
+                     form_data={"address": "莒南县大店镇", "note": "视为受理示例"})
         if case.status == CaseStatus.SUBMITTED and add_workdays(case.materials_received_on, 5) < timezone.localdate():
             services.cases_deem_accepted()
         self.stdout.write(self.style.SUCCESS(f"Demo cases ready ({created} new)."))
