@@ -11,11 +11,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.audit import audit_record
-from yiwang.core.errors import DomainError
+from yiwang.core.errors import DomainError, PermissionDenied
 from yiwang.org import selectors as org_selectors
 from yiwang.org.middleware import SESSION_KEY
 from yiwang.org.roles import Perm
@@ -95,15 +95,43 @@ def people(request: HttpRequest) -> HttpResponse:
                                                    "can_unmask": has_perm(position, Perm.PERSON_UNMASK)})
 
 
-@require_POST
+def _unmask_form(request: HttpRequest, user_id: int, *, error: DomainError | None = None) -> HttpResponse:
+    """The 查看完整信息 form: reason and the linked case or ticket; an error is shown above the fields."""
+    data = request.POST if request.method == "POST" else request.GET
+    values = {k: (data.get(k) or "").strip()[:200] for k in ("reason", "case_number", "ticket_number")}
+    field = ""
+    if error is not None:
+        details = error.details if isinstance(error.details, dict) else {}
+        errors = details.get("errors") or [{}]
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        field = str(first.get("field") or details.get("field") or "")
+        if "case_number" in details:
+            field = "case_number"
+        elif "ticket_number" in details:
+            field = "ticket_number"
+    return render(request, "console/unmask.html", {"user_id": user_id, "values": values, "error": error,
+                                                   "error_field": field},
+                  status=error.status if error is not None else 200)
+
+
+@require_http_methods(["GET", "POST"])
 @staff_required
 def person_unmask_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """GET: the form, pre-filled from ``?case_number=`` / ``?ticket_number=``; POST: ``person_unmask``."""
     from yiwang.accounts.unmasking import person_unmask
 
-    revealed = person_unmask(actor=request.user, position=request.position,  # type: ignore[attr-defined]
-                             user_id=user_id, reason=request.POST.get("reason", ""),
-                             case_number=request.POST.get("case_number", ""),
-                             ticket_number=request.POST.get("ticket_number", ""))
+    position = request.position  # type: ignore[attr-defined]
+    if not has_perm(position, Perm.PERSON_UNMASK):
+        raise PermissionDenied(_("当前岗位无权查看完整个人信息"), details={"permission": Perm.PERSON_UNMASK.value})
+    if request.method == "GET":
+        return _unmask_form(request, user_id)
+    try:
+        revealed = person_unmask(actor=request.user, position=position, user_id=user_id,
+                                 reason=request.POST.get("reason", ""),
+                                 case_number=request.POST.get("case_number", ""),
+                                 ticket_number=request.POST.get("ticket_number", ""))
+    except DomainError as exc:
+        return _unmask_form(request, user_id, error=exc)
     return render(request, "console/unmasked.html", {"revealed": revealed})
 
 

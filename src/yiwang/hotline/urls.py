@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.hotline import views, views_kb
+from yiwang.hotline import views, views_kb, views_publication
 
 app_name = "hotline"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/track/", views.mailbox_track, name="mailbox_track"),
     path("public/", views.public_list, name="public"),
+    path("publication/", views_publication.publication_queue, name="publication_queue"),
     path("sms/inbound", views.sms_inbound, name="sms_inbound"),
     path("kb/", views_kb.kb_list, name="kb_list"),
     path("kb/new/", views_kb.kb_create, name="kb_create"),
