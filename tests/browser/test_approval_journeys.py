@@ -105,7 +105,7 @@ def pdf_file(name: str) -> dict[str, Any]:
 
 
 def flash(page: Any) -> str:
-    return page.locator("ul.messages").inner_text()
+    return page.locator(".messages").inner_text()
 
 
 def case_row(page: Any, number: str) -> Any:

@@ -69,7 +69,7 @@ def as_citizen(page: Any, live_server: Any, username: str) -> None:
 
 
 def flash(page: Any) -> str:
-    return page.locator("ul.messages").inner_text()
+    return page.locator(".messages").inner_text()
 
 
 def case_row(page: Any, number: str) -> Any:
