@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django import template
 
-from yiwang.catalog.excel import FEE_COLUMNS, FEE_SHEET, ITEM_COLUMNS, ITEM_SHEET, MATERIAL_COLUMNS, MATERIAL_SHEET
+from yiwang.catalog.excel import (
+    FEE_COLUMNS,
+    FEE_SHEET,
+    ITEM_COLUMNS,
+    ITEM_SHEET,
+    MATERIAL_COLUMNS,
+    MATERIAL_SHEET,
+)
 from yiwang.core.field_labels import field_label, field_message
 
 register = template.Library()
