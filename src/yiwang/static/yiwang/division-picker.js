@@ -33,10 +33,12 @@
       var chosen = select.options[select.selectedIndex];
       if (!chosen) { return; }
       var parent = chosen.parentNode;
+      var code = chosen.value;
       if (parent.tagName === "OPTGROUP") {
         township.value = "group:" + groups.indexOf(parent);
         fillVillages();
-        village.value = chosen.value;
+        village.value = code;
+        select.value = code;
       } else {
         township.value = "top:" + chosen.value;
         fillVillages();
@@ -48,6 +50,10 @@
     wrap.appendChild(township); wrap.appendChild(village);
     select.parentNode.insertBefore(wrap, select);
     select.hidden = true;
+    township.id = select.id + "_township";
+    village.id = select.id + "_village";
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) { label.setAttribute("for", township.id); }
     syncFromSelect();
     select.yiwangSync = syncFromSelect;
   }
