@@ -1,5 +1,9 @@
-/* Cascading division picker (县 → 乡镇/街道 → 村/社区) built from a grouped <select data-division-picker>.
-   Without JavaScript the grouped select itself is the picker. No outside requests, no map tiles. */
+/* The call console (来电登记), without inline scripts:
+   - a cascading division picker (县 → 乡镇/街道 → 村/社区) built from a grouped <select data-division-picker>;
+     without JavaScript the grouped select itself is the picker. No outside requests, no map tiles;
+   - place-search results ([data-place-code]) fill the division and the address;
+   - quick phrases ([data-append-to]) append to the complaint text;
+   - choosing a knowledge-base answer ([data-fill-target]) copies it into the answer box. */
 (function () {
   "use strict";
   function option(value, text) { var o = document.createElement("option"); o.value = value; o.textContent = text; return o; }
@@ -60,6 +64,14 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("select[data-division-picker]"), build);
+  });
+
+  document.addEventListener("change", function (event) {
+    var source = event.target;
+    if (source && source.getAttribute && source.getAttribute("data-fill-target")) {
+      var box = document.getElementById(source.getAttribute("data-fill-target"));
+      if (box) { box.value = source.getAttribute("data-answer") || ""; }
+    }
   });
 
   document.addEventListener("click", function (event) {
