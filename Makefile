@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev serve migrate seed bench clean-var
+.PHONY: run test lint install install-dev serve migrate seed bench clean-var system-packages-run system-packages-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,22 +22,31 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+## Debian packages outside Python (fonts for PDFs; Chromium for the browser tests): installed
+## with apt-get when missing, or named with the command to run. See scripts/system-packages.sh.
+system-packages-run:
+	scripts/system-packages.sh run
+
+system-packages-test:
+	scripts/system-packages.sh test
+
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-seed: migrate
+seed: system-packages-run migrate
 	$(BIN)/python manage.py seed_demo --if-empty
 
-## make run: install, migrate, load the demo county if the database is empty, serve on gunicorn + huey.
+## make run: system packages (fonts), install, migrate, load the demo county if the database is empty,
+## serve on gunicorn + huey.
 run: seed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demo_logins
 	$(BIN)/python manage.py serve --port $(PORT)
 
-## make test: install the dev dependencies and run the whole suite.
-test: install-dev
+## make test: system packages (fonts, Chromium), install the dev dependencies, run the whole suite.
+test: system-packages-test install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

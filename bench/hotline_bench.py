@@ -87,7 +87,7 @@ def bench_intake(n: int, ref: dict) -> tuple[float, float]:
 
     from yiwang.hotline.demo_tickets import demo_ticket_rows
     from yiwang.hotline.models import Ticket
-    from yiwang.hotline.services import ticket_create
+    from yiwang.hotline.services.intake import ticket_create
 
     texts = [r["content"] for r in demo_ticket_rows()]
     run = int(time.time())

@@ -30,6 +30,15 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path_factory):
     """Uploaded files and generated PDFs go to a temporary folder, never into var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

@@ -7,11 +7,11 @@ Embedded by default (SQLite, SqliteHuey, local files); distributed when ``DATABA
 from __future__ import annotations
 
 import secrets
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -22,10 +22,15 @@ REPO_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(env_str("YIWANG_VAR_DIR", str(REPO_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-TESTING = "pytest" in sys.modules
+# Test mode is said, never guessed: the test settings (yiwang.settings_test) set YIWANG_TESTING.
+TESTING = env_bool("YIWANG_TESTING", False)
 PRODUCTION = env_str("YIWANG_ENV", "local") == "production"
 DEBUG = env_bool("YIWANG_DEBUG", False)
 DEMO_MODE = env_bool("YIWANG_DEMO", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("YIWANG_DEBUG=true is refused when YIWANG_ENV=production")
+if PRODUCTION and TESTING:
+    raise ImproperlyConfigured("YIWANG_TESTING=true is refused when YIWANG_ENV=production")
 
 
 def _local_secret(name: str, make: str) -> str:
@@ -74,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "huey.contrib.djhuey",
     "ninja",
     "yiwang.core",
@@ -110,6 +116,8 @@ MIDDLEWARE = [
     "yiwang.org.middleware.CurrentPositionMiddleware",
     "yiwang.accounts.middleware.StaffTwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "yiwang.core.middleware.PdfUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
@@ -234,13 +242,51 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = env_int("YIWANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("YIWANG_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two counters (see yiwang.accounts.lockout): one account from any address, and one address
+# against any account (password spraying), the latter with a wider limit for office NATs.
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_IP_FAILURE_LIMIT = env_int("YIWANG_LOGIN_IP_FAILURE_LIMIT", 20, minimum=1)
+AXES_HANDLER = "yiwang.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.context.request_client_ip"
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
+# Public forms that could be used to guess: (tries per client address, window in seconds).
+# See yiwang.core.ratelimit.
+RATE_LIMITS = {
+    "accounts.register": (env_int("YIWANG_REGISTER_LIMIT", 10, minimum=1), 3600),
+    "hotline.mailbox_track": (env_int("YIWANG_MAILBOX_TRACK_LIMIT", 20, minimum=1), 600),
+    "cases.status_query": (env_int("YIWANG_STATUS_QUERY_LIMIT", 20, minimum=1), 600),
+}
+# Unmasking personal data (查看完整个人信息): a hard limit per position per hour, and the hourly
+# volume above which supervision gets an alert (rule ``unmask_volume``).
+PERSON_UNMASK_LIMIT_PER_HOUR = env_int("YIWANG_UNMASK_LIMIT_PER_HOUR", 30, minimum=1)
+PERSON_UNMASK_ALERT_PER_HOUR = env_int("YIWANG_UNMASK_ALERT_PER_HOUR", 10, minimum=1)
 OTP_TOTP_ISSUER = env_str("YIWANG_OTP_ISSUER", "Yiwang 一网")
 # Staff must pass TOTP (or a backup code). Only turn this off on a throwaway test box.
 STAFF_REQUIRE_2FA = env_bool("YIWANG_STAFF_REQUIRE_2FA", True)
+if PRODUCTION and not STAFF_REQUIRE_2FA:
+    raise ImproperlyConfigured("YIWANG_STAFF_REQUIRE_2FA=false is refused when YIWANG_ENV=production")
+
+# Content-Security-Policy (django-csp). No CDN: scripts, styles, fonts and images come from this
+# site only. Inline <script>/<style> blocks carry the per-request nonce ({{ request.csp_nonce }});
+# inline event handlers are not allowed (static/yiwang/site.js binds them). style="" attributes
+# stay allowed: they cannot run code, and ECharts and htmx set them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -251,10 +297,18 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Proxies (load balancers) whose X-Forwarded-For is believed, as addresses or CIDR blocks.
+# Empty: the socket address is the client. gunicorn reads the same variable. See docs/operations.md.
+TRUSTED_PROXIES = env_list("YIWANG_PROXY_IPS", [])
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("YIWANG_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_SSL_REDIRECT = env_bool("YIWANG_SSL_REDIRECT", False)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YIWANG_HSTS_SUBDOMAINS", True)
+    # Preloading is a promise to browsers that is slow to take back: the operator opts in.
+    SECURE_HSTS_PRELOAD = env_bool("YIWANG_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = env_bool("YIWANG_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the balancer's health check may use plain HTTP
+SILENCED_SYSTEM_CHECKS = [] if env_bool("YIWANG_HSTS_PRELOAD", False) else ["security.W021"]
 
 # --- Language and time -----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

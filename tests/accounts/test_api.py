@@ -86,3 +86,13 @@ def test_me_is_masked(client, applicant):
     assert body["id_number_masked"] == "1101**********0011" and body["phone_masked"] == "138****0000"
     assert "110101199003070011" not in str(body)
     assert body["two_factor_required"] is False
+
+
+def test_register_api_is_throttled_per_address(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "accounts.register": (2, 3600)}
+    for _i in range(2):
+        client.post(URL, _payload(password="short"), content_type="application/json")
+    response = client.post(URL, _payload(), content_type="application/json")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert not User.objects.exists()

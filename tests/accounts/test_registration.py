@@ -99,18 +99,29 @@ def test_unknown_region_registers_with_warning():
     assert event.after["warnings"] == ["id_region_unknown"]
 
 
-def test_duplicate_id_is_a_conflict_and_creates_nothing():
+def test_duplicate_id_is_a_conflict_that_does_not_name_the_id(client):
     _citizen()
     with pytest.raises(Conflict) as info:
         _citizen(phone="13800000001", username="another")
-    assert _error_codes(info.value) == {"id_number": "id_number_taken"}
+    # the answer names no field: it must not tell a visitor that this ID number has an account
+    assert _error_codes(info.value) == {"": "registration_refused"}
+    assert "身份证" not in info.value.message or "窗口" in info.value.message
     assert User.objects.count() == 1
 
 
-def test_duplicate_username_is_a_conflict():
+def test_taken_default_username_gets_the_same_answer_as_a_taken_id():
     _citizen()
-    with pytest.raises(Conflict) as info:
+    with pytest.raises(Conflict) as by_phone:
         _citizen(id_number=VALID_ID_2)  # same phone → same default username
+    with pytest.raises(Conflict) as by_id:
+        _citizen(phone="13800000001", username="another")
+    assert by_phone.value.as_dict() == by_id.value.as_dict()
+
+
+def test_a_chosen_username_that_is_taken_is_named():
+    _citizen(username="wangxy")
+    with pytest.raises(Conflict) as info:
+        _citizen(id_number=VALID_ID_2, phone="13800000001", username="wangxy")
     assert _error_codes(info.value) == {"username": "username_taken"}
 
 
@@ -229,8 +240,36 @@ def test_citizen_register_double_submit_creates_one_account(client):
     second = client.post(reverse("accounts:register_citizen"), data)
     assert first.status_code == 302
     assert second.status_code == 400
-    assert "已注册" in second.content.decode()
+    assert "无法用这些信息注册" in second.content.decode()
     assert User.objects.count() == 1
+
+
+def test_registration_page_answers_a_taken_id_like_a_taken_phone(client):
+    # given an account
+    client.post(reverse("accounts:register_citizen"), _citizen_form())
+    client.logout()
+    # when a visitor tries the same ID number with another phone, and another ID with the same phone
+    by_id = client.post(reverse("accounts:register_citizen"), _citizen_form(phone="13800000001"))
+    by_phone = client.post(reverse("accounts:register_citizen"), _citizen_form(id_number=VALID_ID_2))
+    # then both answers are the same page, naming no field
+    assert by_id.status_code == by_phone.status_code == 400
+    assert 'id="id_id_number_error"' not in by_id.content.decode()
+    assert by_id.context["form"].errors == by_phone.context["form"].errors
+
+
+def test_registration_is_throttled_per_address(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "accounts.register": (3, 3600)}
+    for i in range(3):
+        response = client.post(reverse("accounts:register_citizen"), _citizen_form(password2=f"mismatch-{i}"),
+                               REMOTE_ADDR="10.5.5.5")
+        assert response.status_code == 400
+    # the fourth try, even a valid one, is refused and creates nothing
+    refused = client.post(reverse("accounts:register_citizen"), _citizen_form(), REMOTE_ADDR="10.5.5.5")
+    assert refused.status_code == 429 and "尝试次数过多" in refused.content.decode()
+    assert not User.objects.exists()
+    # another address is not affected
+    other = client.post(reverse("accounts:register_citizen"), _citizen_form(), REMOTE_ADDR="10.5.5.6")
+    assert other.status_code == 302
 
 
 def test_password_mismatch(client):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.cases.factories import at, make_item, make_submitted_case, pdf_upload, position_of
 from yiwang.cases import services
-from yiwang.cases.common import ACCEPTANCE_PURPOSE
+from yiwang.cases.deadlines import ACCEPTANCE_PURPOSE
 from yiwang.cases.models import Case, CaseMaterial, CaseStatus, Channel
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 

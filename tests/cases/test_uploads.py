@@ -9,8 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.cases.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES
-from yiwang.cases.uploads import check_upload, sniff
+from yiwang.cases.uploads import check_upload
 from yiwang.core.errors import InvalidInput
+from yiwang.core.uploads import sniff
 
 
 class RawUpload:

@@ -158,3 +158,40 @@ def test_api_import_reports_rows(client, published, admin_user):
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _with_part(data: bytes, name: str, content: bytes, count: int = 1) -> bytes:
+    """The workbook ``data`` with extra zip parts: how a zip bomb hides in an .xlsx."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for entry in src.infolist():
+            dst.writestr(entry, src.read(entry))
+        for i in range(count):
+            dst.writestr(name.format(i=i), content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "content", "count", "reason"),
+    [
+        # one sheet of 48 MB that deflates to ~50 KB: too big once expanded
+        ("xl/worksheets/sheet9{i}.xml", b"<c/>" * (12 * 1024 * 1024), 1, "expands_too_far"),
+        # 8 MB of one repeated byte: under the total, but a 1000:1 ratio is no spreadsheet
+        ("xl/media/blob{i}.bin", b"\0" * (8 * 1024 * 1024), 1, "compression_ratio"),
+        # thousands of tiny parts
+        ("xl/extra/part{i}.xml", b"<x/>", 500, "too_many_parts"),
+    ],
+)
+def test_zip_bomb_is_refused_before_loading(admin_user, published, monkeypatch, part, content, count, reason):
+    # given a valid workbook carrying a crafted part
+    bomb = _with_part(_export([published]), part, content, count)
+    assert len(bomb) < excel.MAX_BYTES
+    # openpyxl must never see it
+    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("load_workbook was called"))
+    # when it is imported, then it is refused as too large, naming why
+    with pytest.raises(InvalidInput) as exc:
+        excel.catalog_import(data=bomb, actor=admin_user, position=position_of(admin_user))
+    assert exc.value.code == "too_large"
+    assert exc.value.details["file"] == reason

@@ -82,7 +82,7 @@ def hl(county):
 
 @pytest.fixture
 def phone_ticket(hl, county):
-    from yiwang.hotline.services import ticket_create
+    from yiwang.hotline.services.intake import ticket_create
 
     def _make(content="人民路中段窨井盖破损缺失，晚上没有警示，请尽快修复。", **kw):
         params = dict(category="help", channel="phone", content=content, caller_name="王先生",

@@ -95,6 +95,8 @@ def test_mailbox_public_and_sms(client, hl, phone_ticket):
     ticket.status = "closed"
     ticket.caller_name = "张三丰"
     ticket.save()
+    assert ticket.number not in client.get("/hotline/public/").content.decode()  # not reviewed yet
+    services.ticket_publication_review(ticket=ticket, approve=True, actor=hl.operator, position=hl.pos(hl.operator))
     public = client.get("/hotline/public/").content.decode()
     assert "138****5678" in public and "13812345678" not in public and "张三丰" not in public
     tracked = client.post("/hotline/mailbox/track/", {"number": ticket.number, "code": response.context["query_code"]})
@@ -122,3 +124,21 @@ def test_leader_page(client, hl, phone_ticket):
     client.logout()
     login(client, hl.housing_staff)
     assert client.get("/hotline/leader/").status_code == 403
+
+
+def test_mailbox_tracking_is_throttled_per_address(client, settings, db):
+    # given an address that keeps guessing query codes
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "hotline.mailbox_track": (3, 600)}
+    for i in range(3):
+        wrong = client.post("/hotline/mailbox/track/", {"number": "12345-000001", "code": f"0000000{i}"},
+                            REMOTE_ADDR="10.6.6.6")
+        assert wrong.status_code == 200
+    # when it tries again
+    refused = client.post("/hotline/mailbox/track/", {"number": "12345-000001", "code": "00000009"},
+                          REMOTE_ADDR="10.6.6.6")
+    # then it is refused without a lookup, and another address still may look
+    assert refused.status_code == 429 and "尝试次数过多" in refused.content.decode()
+    assert refused.context["view"] is None
+    other = client.post("/hotline/mailbox/track/", {"number": "12345-000001", "code": "00000009"},
+                        REMOTE_ADDR="10.6.6.7")
+    assert other.status_code == 200

@@ -164,7 +164,7 @@ def test_untrained_and_no_catalogue_suggests_nothing():
 
 
 def _dispatch(hl, ticket, unit):
-    from yiwang.hotline.services import ticket_dispatch
+    from yiwang.hotline.services.dispatch import ticket_dispatch
 
     return ticket_dispatch(ticket=ticket, lead_unit=unit, actor=hl.operator, position=hl.pos(hl.operator))
 
@@ -186,7 +186,7 @@ def test_retrain_from_db_learns_township_units(hl, county, phone_ticket, model_f
     assert classifier.suggest_units("村务账目不公开", county.village_a1)[0][0] == "T-001"
     assert classifier.suggest_units("路面破损坑洼", county.village_a1)[0][0] == "HOUSING"
     # the core's dispatch page gets the ranked units with confidence
-    from yiwang.hotline.services import dispatch_suggest
+    from yiwang.hotline.services.dispatch import dispatch_suggest
 
     ticket = phone_ticket(content="村里账目一直不公开")
     assert dispatch_suggest(ticket)["model"][0]["unit"].code == "T-001"

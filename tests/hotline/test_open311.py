@@ -246,10 +246,18 @@ def test_anonymous_report_gets_a_query_code(client, hl, api_key):
 # --- GET requests --------------------------------------------------------------------------------
 
 
+def _review_publication(hl, ticket):
+    """The centre approves the letter's text for publication (公开审核), unchanged."""
+    from yiwang.hotline.services.publication import ticket_publication_review
+
+    return ticket_publication_review(ticket=ticket, approve=True, actor=hl.operator, position=hl.pos(hl.operator))
+
+
 @pytest.fixture
 def tickets(client, hl, county, api_key, phone_ticket):
     """Three tickets: an Open311 one with consent, a phone one without, an old closed one."""
     consent = Ticket.objects.get(number=_json(post(client, **good_request(api_key)))[0]["service_request_id"])
+    consent = _review_publication(hl, consent)
     private = phone_ticket(content="我家门口路面塌陷，我叫李四，电话13912345678。", address="东关村3组12号",
                            latitude="35.1", longitude="118.8")
     old = phone_ticket(content="去年的路面问题")
@@ -334,7 +342,7 @@ def test_get_requests_bad_filters_are_400(client, tickets, params):
 
 
 def test_dispatch_sets_agency_and_expected_datetime(client, tickets, hl):
-    from yiwang.hotline.services import ticket_dispatch
+    from yiwang.hotline.services.dispatch import ticket_dispatch
 
     _consent, private, _old = tickets
     ticket_dispatch(ticket=private, lead_unit=hl.housing, actor=hl.operator, position=hl.pos(hl.operator))
@@ -355,7 +363,7 @@ def test_unknown_request_and_token_are_404(client, hl, fmt):
 
 
 def test_service_request_updates_extension(client, tickets, hl):
-    from yiwang.hotline.services import assignment_accept, assignment_return, ticket_dispatch
+    from yiwang.hotline.services.dispatch import assignment_accept, assignment_return, ticket_dispatch
 
     _consent, private, _old = tickets
     ticket_dispatch(ticket=private, lead_unit=hl.housing, actor=hl.operator, position=hl.pos(hl.operator))
@@ -377,6 +385,7 @@ def test_service_request_updates_extension(client, tickets, hl):
 
 def test_xml_survives_control_characters_in_citizen_text(client, hl, api_key):
     body = _json(post(client, **good_request(api_key, description="路灯\x01坏了\x0b，请修理")))
+    _review_publication(hl, Ticket.objects.get(number=body[0]["service_request_id"]))
     root = _xml(client.get(f"{BASE}/requests/{body[0]['service_request_id']}.xml"))
     assert root.find("request/description").text == "路灯坏了，请修理"
 

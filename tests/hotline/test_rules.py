@@ -11,6 +11,7 @@ from django.utils import timezone
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.hotline import selectors, services
 from yiwang.hotline.models import Escalation, KnowledgeStatus, TicketStatus
+from yiwang.hotline.services.dispatch import _start_clock
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -20,7 +21,7 @@ def _clock_for(ticket, at, hl):
     from yiwang.calendar.models import Clock
 
     ticket.refresh_from_db()
-    services_clock = services._start_clock(ticket, actor=hl.operator, position=hl.pos(hl.operator), now=at)
+    services_clock = _start_clock(ticket, actor=hl.operator, position=hl.pos(hl.operator), now=at)
     return Clock.objects.get(pk=services_clock.pk)
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_seed_hotline_idempotent_and_consistent(settings):
     from yiwang.hotline.demo_tickets import demo_ticket_rows
     from yiwang.hotline.models import DispatchRule, KnowledgeArticle, Ticket
-    from yiwang.hotline.services import catalogue_rule
+    from yiwang.hotline.services.dispatch import catalogue_rule
 
     settings.DEMO_MODE = True
     call_command("seed_demo")  # also runs seed_hotline

@@ -179,7 +179,7 @@ def test_expired(licence):
 
 
 def test_holder_without_account_gets_sms(food_version, approver, django_capture_on_commit_callbacks):
-    from yiwang.cases.common import encrypt_phone
+    from yiwang.cases.personal_data import encrypt_phone
 
     case = build_case(food_version, applicant=None, number="WIN1", applicant_phone_enc=encrypt_phone("13700000000"))
     with django_capture_on_commit_callbacks(execute=True):

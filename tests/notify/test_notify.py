@@ -14,8 +14,9 @@ from tests.conftest import login, make_user
 from yiwang.core.errors import InvalidInput
 from yiwang.notify import backends
 from yiwang.notify.backends import DeliveryError, FileSmsBackend, HttpSmsBackend, SmsPayload
+from yiwang.notify.delivery import message_deliver
 from yiwang.notify.models import Channel, Message, MessageStatus, NotificationTemplate
-from yiwang.notify.services import message_deliver, notify_person
+from yiwang.notify.services import notify_person
 from yiwang.notify.tasks import deliver_message
 
 CLOCK_CONTEXT = {"case_no": "JN2026-000123", "item": "残疾人证核发", "remaining_days": 1, "due_date": "2026-03-02"}

@@ -12,6 +12,7 @@ from ninja.security import django_auth
 
 from yiwang.accounts import services
 from yiwang.accounts.models import User
+from yiwang.core.ratelimit import client_key, rate_limit_hit
 
 router = Router()
 
@@ -67,17 +68,19 @@ def _registered(result: services.Registration) -> RegisteredOut:
                          warnings=result.warnings, warning_messages=result.warning_messages)
 
 
-@router.post("/citizens", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut}, auth=None,
+@router.post("/citizens", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut}, auth=None,
              summary="个人注册")
 def register_citizen(request: HttpRequest, payload: CitizenIn) -> Status[RegisteredOut]:
+    rate_limit_hit(scope="accounts.register", client=client_key(request))
     result = services.citizen_register(real_name=payload.real_name, id_number=payload.id_number,
                                        phone=payload.phone, password=payload.password, username=payload.username)
     return Status(201, _registered(result))
 
 
-@router.post("/enterprises", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut}, auth=None,
-             summary="企业注册")
+@router.post("/enterprises", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+             auth=None, summary="企业注册")
 def register_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status[RegisteredOut]:
+    rate_limit_hit(scope="accounts.register", client=client_key(request))
     result = services.enterprise_register(
         credit_code=payload.credit_code, enterprise_name=payload.enterprise_name,
         legal_representative=payload.legal_representative, legal_rep_id_number=payload.legal_rep_id_number,

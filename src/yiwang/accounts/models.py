@@ -56,7 +56,7 @@ class User(AbstractUser):
         return self.kind == AccountKind.STAFF or self.is_staff or self.is_superuser
 
     # Encrypted personal data. Reading the clear value is an action: use
-    # ``accounts.services.person_unmask`` from views so that it is audited.
+    # ``accounts.unmasking.person_unmask`` from views so that it is audited.
     def set_id_number(self, value: str) -> None:
         value = value.strip().upper()
         self.id_number_enc = crypto.encrypt(value, associated=b"id_number") if value else ""

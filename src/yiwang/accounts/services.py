@@ -1,4 +1,4 @@
-"""Account actions (账户): registration, staff accounts, unmasking, key rotation, two-factor.
+"""Account actions (账户): registration, staff accounts, key rotation, two-factor (unmasking: ``unmasking``).
 
 Every function here is one use case. It checks permission, changes state inside
 ``transaction.atomic`` and writes an audit event. Personal data never goes into audit
@@ -28,7 +28,7 @@ from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from yiwang.core.masking import mask_text
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm
-from yiwang.org.scope import has_perm, scope_filter
+from yiwang.org.scope import has_perm
 
 USERNAME_MIN, USERNAME_MAX = 3, 30
 BACKUP_CODE_COUNT = 10
@@ -122,6 +122,22 @@ def _uniqueness(errors: _FieldErrors, *, username: str = "", id_number: str = ""
         errors.add(id_field, "id_number_taken", _("该身份证号已注册过账户。如忘记密码，请持身份证到窗口办理找回。"))
 
 
+def _citizen_uniqueness(errors: _FieldErrors, *, username: str, id_number: str, username_given: bool) -> None:
+    """Registration is open to anyone, so its answer must not tell whether an ID number (or a
+    mobile number, the default user name) already has an account. Both give one answer, the
+    same answer the window gives; only a user name that the visitor chose is named as taken."""
+    id_taken = User.objects.filter(id_number_index=crypto.blind_index(id_number, purpose="id_number")).exists()
+    name_taken = User.objects.filter(username__iexact=username).exists()
+    if id_taken or (name_taken and not username_given):
+        errors.add("", "registration_refused", _registration_refused_message())
+    elif name_taken:
+        errors.add("username", "username_taken", _("该用户名已被使用，请换一个"))
+
+
+def _registration_refused_message() -> str:
+    return _("无法用这些信息注册。如您已有账户，请直接登录；忘记密码请持身份证到政务服务大厅窗口找回。")
+
+
 def _register_snapshot(user: User, warnings: Iterable[str]) -> dict[str, Any]:
     return {"username": mask_text(user.username), "kind": user.kind, "real_name": user.real_name,
             "id_number": user.id_number_masked, "phone": user.phone_masked, "warnings": list(warnings)}
@@ -135,9 +151,12 @@ def citizen_register(*, real_name: str, id_number: str, phone: str, password: st
     """Register a citizen (自然人). ``username`` defaults to the mobile number.
 
     Raises :class:`InvalidInput` for bad input and :class:`Conflict` for a resident ID or
-    user name that is already registered; nothing is created in either case.
+    user name that is already registered; nothing is created in either case. A taken ID
+    number or mobile number gets one generic answer (``registration_refused``) that names
+    neither, so that the form cannot be used to learn who has an account.
     """
     errors = _FieldErrors()
+    username_arg = username
     real_name = _clean_text(errors, "real_name", real_name, label=_("姓名"), max_length=50)
     checked = _check_id(errors, "id_number", id_number)
     phone = _check_phone(errors, "phone", phone)
@@ -147,8 +166,9 @@ def citizen_register(*, real_name: str, id_number: str, phone: str, password: st
     errors.raise_if_any(_("注册信息有误，请按提示修改"))
     assert checked is not None
 
-    _uniqueness(errors, username=username, id_number=checked.number)
-    errors.raise_if_any(_("账户已存在"), conflict=True)
+    username_given = bool((username_arg or "").strip())
+    _citizen_uniqueness(errors, username=username, id_number=checked.number, username_given=username_given)
+    errors.raise_if_any(_registration_refused_message(), conflict=True)
 
     user = candidate
     user.set_id_number(checked.number)
@@ -161,10 +181,10 @@ def citizen_register(*, real_name: str, id_number: str, phone: str, password: st
             audit_record(action="account.register", actor=user, obj=user,
                          after=_register_snapshot(user, checked.warnings))
     except IntegrityError as exc:  # a concurrent double submit won the race
-        _uniqueness(errors, username=username, id_number=checked.number)
+        _citizen_uniqueness(errors, username=username, id_number=checked.number, username_given=username_given)
         if not errors.items:
-            errors.add("username", "conflict", _("账户已存在"))
-        raise Conflict(_("账户已存在"), details={"errors": errors.items}) from exc
+            errors.add("", "registration_refused", _registration_refused_message())
+        raise Conflict(_registration_refused_message(), details={"errors": errors.items}) from exc
     return Registration(user=user, warnings=list(checked.warnings))
 
 
@@ -315,52 +335,6 @@ def user_pii_update(*, actor: Any, user: User, id_number: str | None = None, pho
     for name in fields:
         setattr(user, name, getattr(locked, name))
     return locked
-
-
-# --- Unmasking ------------------------------------------------------------------------------
-
-
-def person_unmask(*, actor: Any, position: Position | None, user_id: int, reason: str) -> dict[str, str]:
-    """Reveal a person's full name, resident ID and phone, for a stated reason (audited).
-
-    Scope rule (数据权限):
-
-    * the acting position must belong to ``actor``, be active and hold ``Perm.PERSON_UNMASK``;
-    * a **staff member** (anyone holding a position, or a staff account) may be unmasked only
-      if they hold an active position inside the acting position's scope (division subtree
-      and, for departmental roles, the same department). A clerk of township B therefore
-      cannot unmask a clerk of township A;
-    * **citizens and enterprises** have no division of their own: they come to whichever
-      window serves them, so any position with ``PERSON_UNMASK`` may unmask them. The
-      reason is mandatory and every view is an audit event (``person.unmask``).
-    """
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("请先登录"))
-    if position is None or position.user_id != actor.pk or not has_perm(position, Perm.PERSON_UNMASK):
-        raise PermissionDenied(_("当前岗位无权查看完整个人信息"), details={"permission": Perm.PERSON_UNMASK.value})
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise InvalidInput(_("请填写查看事由"), details={"errors": [
-            {"field": "reason", "code": "required", "message": _("请填写查看事由")}]})
-    if len(reason) > 200:
-        reason = reason[:200]
-    try:
-        target = User.objects.get(pk=int(user_id))
-    except (User.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotFound(_("人员不存在"), details={"user_id": user_id}) from exc
-
-    target_positions = Position.objects.filter(user=target, is_active=True)
-    is_staff_person = target.kind == AccountKind.STAFF or target.is_staff or target_positions.exists()
-    if is_staff_person and not scope_filter(target_positions, position).exists():
-        raise PermissionDenied(_("该人员不在本岗位管辖范围内"), details={"user_id": target.pk})
-
-    revealed = {"name": target.real_name or target.username, "id_number": target.decrypt_id_number(),
-                "phone": target.decrypt_phone()}
-    with transaction.atomic():
-        audit_record(action="person.unmask", actor=actor, position=position, obj=target,
-                     after={"reason": reason, "fields": [k for k, v in revealed.items() if v],
-                            "id_number": target.id_number_masked, "phone": target.phone_masked})
-    return revealed
 
 
 # --- Key rotation ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from base64 import b32encode
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
@@ -38,6 +39,7 @@ from yiwang.accounts.forms import (
 from yiwang.accounts.identity import warning_text
 from yiwang.accounts.models import User
 from yiwang.core.errors import DomainError, PermissionDenied
+from yiwang.core.ratelimit import RateLimited, client_key, rate_limit_hit
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -202,6 +204,16 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/register.html")
 
 
+def _register_allowed(request: HttpRequest, form: forms.Form) -> bool:
+    """Every registration try counts against the client address (yiwang.core.ratelimit)."""
+    try:
+        rate_limit_hit(scope="accounts.register", client=client_key(request))
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return False
+    return True
+
+
 def _registered(request: HttpRequest, result: services.Registration) -> HttpResponse:
     auth_login(request, result.user, backend=MODEL_BACKEND)
     services.session_event_record(user=result.user, action="account.login")
@@ -220,7 +232,8 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
     form = CitizenRegisterForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        allowed = _register_allowed(request, form)
+        if allowed and form.is_valid():
             data = form.cleaned_data
             try:
                 result = services.citizen_register(real_name=data["real_name"], id_number=data["id_number"],
@@ -230,7 +243,7 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
                 form.add_service_error(exc)
             else:
                 return _registered(request, result)
-        status = 400
+        status = 400 if allowed else 429
     return render(request, "accounts/register_form.html",
                   {"form": form, "title": _("个人注册"), "kind": "citizen"}, status=status)
 
@@ -244,7 +257,8 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
     form = EnterpriseRegisterForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        allowed = _register_allowed(request, form)
+        if allowed and form.is_valid():
             data = form.cleaned_data
             try:
                 result = services.enterprise_register(
@@ -256,7 +270,7 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
                 form.add_service_error(exc)
             else:
                 return _registered(request, result)
-        status = 400
+        status = 400 if allowed else 429
     return render(request, "accounts/register_form.html",
                   {"form": form, "title": _("企业注册"), "kind": "enterprise"}, status=status)
 

@@ -30,15 +30,11 @@ from yiwang.calendar import services as clock_services
 from yiwang.calendar.models import Clock, ClockSuspension
 from yiwang.cases import uploads
 from yiwang.cases.application import check_files, missing_materials, store_material
-from yiwang.cases.common import (
+from yiwang.cases.deadlines import (
     ACCEPTANCE_PURPOSE,
     HANDLING_PURPOSE,
     STATUTORY_PURPOSE,
-    acceptance_q,
-    event_add,
     local_date,
-    notice_issue,
-    notify_status,
     now_or,
     start_of,
 )
@@ -51,6 +47,10 @@ from yiwang.cases.models import (
     StepStatus,
     SupplementNotice,
 )
+from yiwang.cases.notices import notice_issue
+from yiwang.cases.notifications import notify_status
+from yiwang.cases.scope import acceptance_q
+from yiwang.cases.timeline import event_add
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.org.models import Position
@@ -266,7 +266,7 @@ def case_correct_on_spot(*, case: Case, actor: Any, position: Position | None, c
     recorded (field, old and new value — personal data masked) in ``form_data["corrections"]``.
     """
     from yiwang.cases.application import _apply_applicant, _clean_applicant, _clean_form
-    from yiwang.cases.common import applicant_id_number, applicant_phone
+    from yiwang.cases.personal_data import applicant_id_number, applicant_phone
 
     corrections = {k: v for k, v in (corrections or {}).items() if v not in (None, "")}
     checked = check_files(case, files)

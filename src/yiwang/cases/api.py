@@ -23,7 +23,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
-from yiwang.cases import selectors, services
+from yiwang.cases import selectors, services, status_query
 from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case
@@ -289,7 +289,7 @@ def fee_quote(request: HttpRequest, base_code: str) -> dict[str, Any]:
             summary="办件查询（办件编号 + 查询码，无需登录）")
 def status(request: HttpRequest, number: str = "", code: str = "") -> dict[str, Any]:
     client = getattr(request, "ip", None) or request.META.get("REMOTE_ADDR", "")
-    return selectors.case_status_lookup(number=number, code=code, client=f"api:{client}")
+    return status_query.case_status_lookup(number=number, code=code, client=f"api:{client}")
 
 
 # --- applicants ----------------------------------------------------------------------------------

@@ -35,21 +35,14 @@ from django.utils.translation import gettext as _
 from yiwang.accounts.identity import IdentityError, check_credit_code, check_phone, check_resident_id
 from yiwang.calendar import services as clock_services
 from yiwang.cases import uploads
-from yiwang.cases.common import (
-    ACCEPTANCE_DAYS,
-    ACCEPTANCE_PURPOSE,
-    case_number_for,
-    encrypt_id,
-    encrypt_phone,
-    event_add,
-    local_date,
-    new_query_code,
-    notify_status,
-    now_or,
-    township_of,
-)
+from yiwang.cases.deadlines import ACCEPTANCE_DAYS, ACCEPTANCE_PURPOSE, local_date, now_or
 from yiwang.cases.fees import fee_quote
 from yiwang.cases.models import ApplicantKind, Case, CaseMaterial, CaseStatus, Channel
+from yiwang.cases.notifications import notify_status
+from yiwang.cases.numbering import case_number_for, new_query_code
+from yiwang.cases.personal_data import encrypt_id, encrypt_phone
+from yiwang.cases.scope import township_of
+from yiwang.cases.timeline import event_add
 from yiwang.catalog.models import Material, ServiceItemVersion, VersionStatus
 from yiwang.core.audit import audit_record
 from yiwang.core.crypto import blind_index

@@ -12,3 +12,4 @@ class CasesConfig(AppConfig):
 
         pii_field_register(Case, "applicant_id_enc", b"case_applicant_id")
         pii_field_register(Case, "applicant_phone_enc", b"case_applicant_phone")
+        from yiwang.cases import signals  # noqa: F401  (the status-query cache follows case changes)

@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from yiwang.cases import payments
-from yiwang.cases.common import acceptance_q, event_add, now_or
+from yiwang.cases.deadlines import now_or
 from yiwang.cases.models import Case, CaseStatus, Payment
+from yiwang.cases.scope import acceptance_q
+from yiwang.cases.timeline import event_add
 from yiwang.catalog.models import ServiceItemVersion
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied

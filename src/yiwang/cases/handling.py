@@ -189,7 +189,7 @@ def _notify_staff(step: CaseStep) -> None:
 def _notify_applicant(case: Case, *, note: str = "", key: str = "") -> None:
     """SMS + inbox to the applicant (and the filing agent) after commit, through the cases
     app's status notification."""
-    from yiwang.cases.common import notify_status
+    from yiwang.cases.notifications import notify_status
 
     notify_status(case, note=note, key=key)
 
@@ -677,7 +677,7 @@ def rights_statement(case: Case) -> str:
 
 def _notice_issue(case: Case, kind: str, context: dict[str, Any], *, actor: Any) -> CaseNotice:
     """Create the written notice (文书); its PDF is rendered by ``yiwang.licences.notices`` when present."""
-    from yiwang.cases.common import notice_issue
+    from yiwang.cases.notices import notice_issue
 
     clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in context.items()}
     notice = notice_issue(case=case, kind=kind, context=clean, actor=actor, moment=timezone.now())

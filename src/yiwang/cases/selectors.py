@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,14 +14,7 @@ from django.utils.translation import gettext as _
 from yiwang.calendar import selectors as clock_selectors
 from yiwang.calendar.clocks import clock_state
 from yiwang.calendar.models import Clock
-from yiwang.cases.common import (
-    ACCEPTANCE_PURPOSE,
-    HANDLING_PURPOSE,
-    STATUTORY_PURPOSE,
-    acceptance_q,
-    query_code_matches,
-    staff_q,
-)
+from yiwang.cases.deadlines import ACCEPTANCE_PURPOSE, HANDLING_PURPOSE, STATUTORY_PURPOSE
 from yiwang.cases.models import (
     Case,
     CaseEvent,
@@ -32,19 +24,11 @@ from yiwang.cases.models import (
     Channel,
     SupplementNotice,
 )
-from yiwang.core.errors import DomainError, ErrorCode, NotFound
-from yiwang.core.masking import mask_name
+from yiwang.cases.scope import acceptance_q, staff_q
+from yiwang.core.errors import NotFound
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm
-
-QUERY_LIMIT = 20  # status queries per client per window
-QUERY_WINDOW_SECONDS = 600
-
-
-class RateLimited(DomainError):
-    status = 429
-    code = ErrorCode.RATE_LIMITED
 
 
 def _base() -> QuerySet[Case]:
@@ -192,42 +176,7 @@ def notice_get_for_staff(*, position: Position | None, pk: int) -> CaseNotice:
     return notice
 
 
-# --- public status query -------------------------------------------------------------------------
-
-def _throttle(client: str) -> None:
-    key = f"cases:status-query:{client}"
-    added = cache.add(key, 1, QUERY_WINDOW_SECONDS)
-    count = 1 if added else cache.incr(key)
-    if count > QUERY_LIMIT:
-        raise RateLimited(_("查询过于频繁，请稍后再试"))
-
-
-def case_status_lookup(*, number: str, code: str, client: str = "", today: date | None = None) -> dict[str, Any]:
-    """办件查询 by number and query code, without login: status, public timeline and remaining working
-    days. A wrong number or code gives the same generic answer; personal data is masked."""
-    if client:
-        _throttle(client)
-    number = (number or "").strip().upper()[:32]
-    case = _base().filter(number=number).first() if number else None
-    if not query_code_matches(case, code):
-        raise NotFound(_("未找到该办件，请核对办件编号和查询码"), code="case_query_failed")
-    assert case is not None
-    clock = main_clock(case, today=today)
-    return {
-        "number": case.number,
-        "item": case.version.name,
-        "applicant": mask_name(case.applicant_name),
-        "status": case.status,
-        "status_label": str(case.get_status_display()),
-        "department": case.department.name,
-        "submitted_at": case.submitted_at,
-        "accepted_at": case.accepted_at,
-        "deemed_accepted": case.deemed_accepted,
-        "due_date": clock.due_date if clock and not clock.stopped else None,
-        "remaining_workdays": clock.remaining if clock and not clock.stopped else None,
-        "clock_status": clock.status if clock else "",
-        "timeline": [{"at": e.at, "title": e.title, "detail": e.detail} for e in case_timeline(case)],
-    }
+# --- public status query: see yiwang.cases.status_query -------------------------------------
 
 
 def acceptance_clock_due(case: Case) -> Clock | None:

@@ -1,76 +1,27 @@
-"""Checks for uploaded application materials (申请材料上传).
+"""Which uploaded application materials (申请材料上传) a case accepts; the checks live in ``core.uploads``.
 
-Content is identified by its magic bytes, never by the file name or the browser's content type:
-
-* ``pdf`` ``%PDF-``; ``png`` ``\\x89PNG``; ``jpg`` ``\\xff\\xd8\\xff``;
-* ZIP containers (``PK\\x03\\x04``) are opened to tell ``docx`` (``word/``), ``xlsx`` (``xl/``) and
-  ``ofd`` (``OFD.xml``, the national layout-document format) apart.
-
-A file is accepted only when its sniffed kind is allowed (``CASE_UPLOAD_ALLOWED_TYPES``, default
-pdf/jpg/png, or per material name via ``CASE_UPLOAD_TYPES_BY_MATERIAL``) **and** its extension
-belongs to that kind (an ``.html`` renamed ``.pdf`` fails both ways). Empty files, files larger
-than ``CASE_UPLOAD_MAX_BYTES`` (default 10 MB) and unsafe names (path parts, ``..``, NUL or other
-control characters, more than 100 characters) are refused with :class:`InvalidInput` before
-anything is stored. The stored name is generated; the sanitized original name is kept.
+* ``allowed_types``: ``CASE_UPLOAD_ALLOWED_TYPES`` (default pdf/jpg/png), or per material name via
+  ``CASE_UPLOAD_TYPES_BY_MATERIAL``;
+* ``max_bytes``: ``CASE_UPLOAD_MAX_BYTES`` (default 10 MB);
+* ``check_upload``: :func:`yiwang.core.uploads.check_upload` with those limits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import unicodedata
-import uuid
-import zipfile
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
-from yiwang.core.errors import InvalidInput
+from yiwang.core import uploads as core_uploads
+from yiwang.core.uploads import CheckedUpload, UploadLike
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+__all__ = ["CheckedUpload", "allowed_types", "check_upload", "max_bytes"]
+
 DEFAULT_ALLOWED = ("pdf", "jpg", "png")
-MAX_NAME_LENGTH = 100
-
-EXTENSIONS: dict[str, frozenset[str]] = {
-    "pdf": frozenset({".pdf"}),
-    "png": frozenset({".png"}),
-    "jpg": frozenset({".jpg", ".jpeg"}),
-    "docx": frozenset({".docx"}),
-    "xlsx": frozenset({".xlsx"}),
-    "ofd": frozenset({".ofd"}),
-}
-CONTENT_TYPES: dict[str, str] = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ofd": "application/ofd",
-}
-LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPEG", "docx": "Word", "xlsx": "Excel", "ofd": "OFD"}
-
-
-class UploadLike(Protocol):
-    name: str | None
-
-    def read(self, size: int = -1) -> bytes: ...
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    kind: str
-    content_type: str
-    size: int
-    sha256: str
-    original_name: str
-    stored_name: str
-    content: bytes
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "CASE_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(getattr(settings, "CASE_UPLOAD_MAX_BYTES", core_uploads.default_max_bytes()))
 
 
 def allowed_types(material_name: str = "") -> tuple[str, ...]:
@@ -80,94 +31,7 @@ def allowed_types(material_name: str = "") -> tuple[str, ...]:
     return tuple(getattr(settings, "CASE_UPLOAD_ALLOWED_TYPES", DEFAULT_ALLOWED))
 
 
-def _zip_kind(content: bytes) -> str | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return None
-    if "OFD.xml" in names:
-        return "ofd"
-    if "[Content_Types].xml" in names:
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-    return None
-
-
-def sniff(content: bytes) -> str | None:
-    """The kind of ``content`` from its leading bytes (``None`` when unknown)."""
-    if content.startswith(b"%PDF-"):
-        return "pdf"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if content.startswith(b"PK\x03\x04"):
-        return _zip_kind(content)
-    return None
-
-
-def clean_name(name: str | None) -> str:
-    """The original file name if it is safe to keep; raises :class:`InvalidInput` otherwise."""
-    raw = name or ""
-    problems = []
-    if not raw.strip():
-        problems.append("empty")
-    if len(raw) > MAX_NAME_LENGTH:
-        problems.append("too_long")
-    if "\x00" in raw or any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in raw):
-        problems.append("control_characters")
-    if "/" in raw or "\\" in raw or raw.startswith(("~", ".")) or ".." in raw or ":" in raw:
-        problems.append("path")
-    if problems:
-        raise InvalidInput(_("文件名不安全或过长，请重命名后上传"), code="upload_bad_name",
-                           details={"problems": problems, "max_length": MAX_NAME_LENGTH})
-    return unicodedata.normalize("NFC", raw.strip())
-
-
-def _read(upload: UploadLike, limit: int) -> bytes:
-    if hasattr(upload, "seek"):
-        try:
-            upload.seek(0)
-        except (OSError, ValueError):
-            pass
-    chunks = getattr(upload, "chunks", None)
-    if callable(chunks):
-        buffer = bytearray()
-        for chunk in chunks():
-            buffer.extend(chunk)
-            if len(buffer) > limit:
-                break
-        return bytes(buffer)
-    return upload.read(limit + 1)
-
-
 def check_upload(upload: UploadLike | None, *, allowed: tuple[str, ...] | None = None,
                  material_name: str = "") -> CheckedUpload:
-    """Check ``upload`` and return its bytes with metadata; raises :class:`InvalidInput`."""
-    if upload is None:
-        raise InvalidInput(_("请选择要上传的文件"), code="upload_missing")
-    original = clean_name(getattr(upload, "name", None))
-    limit = max_bytes()
-    content = _read(upload, limit)
-    if not content:
-        raise InvalidInput(_("文件内容为空"), code="upload_empty", details={"file": original})
-    if len(content) > limit:
-        raise InvalidInput(_("文件超过大小上限（%(mb)s MB）") % {"mb": round(limit / 1024 / 1024, 1)},
-                           code="upload_too_large", details={"file": original, "max_bytes": limit})
-    allowed = allowed or allowed_types(material_name)
-    kind = sniff(content)
-    extension = "." + original.rsplit(".", 1)[-1].lower() if "." in original else ""
-    if kind is None or kind not in allowed:
-        raise InvalidInput(
-            _("不支持的文件类型，仅支持：%(types)s") % {"types": "、".join(LABELS.get(k, k) for k in allowed)},
-            code="upload_bad_type", details={"file": original, "detected": kind, "allowed": list(allowed)})
-    if extension not in EXTENSIONS[kind]:
-        raise InvalidInput(_("文件扩展名与文件内容不符"), code="upload_extension_mismatch",
-                           details={"file": original, "detected": kind, "extension": extension})
-    stored = f"{uuid.uuid4().hex}{sorted(EXTENSIONS[kind])[0] if kind != 'jpg' else '.jpg'}"
-    return CheckedUpload(kind=kind, content_type=CONTENT_TYPES[kind], size=len(content),
-                         sha256=hashlib.sha256(content).hexdigest(), original_name=original, stored_name=stored,
-                         content=content)
+    """Check an application material against the case's policy; raises :class:`InvalidInput`."""
+    return core_uploads.check_upload(upload, allowed=allowed or allowed_types(material_name), max_bytes=max_bytes())

@@ -21,6 +21,7 @@ from yiwang.cases.acceptance import supplement_outstanding
 from yiwang.cases.application import missing_materials
 from yiwang.cases.fees import fee_lines
 from yiwang.cases.models import Case, CaseStatus, Channel
+from yiwang.cases.status_query import case_status_lookup
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -239,7 +240,7 @@ def status_query(request: HttpRequest) -> HttpResponse:
         number = request.POST.get("number", "")
         context["number"] = number[:32]
         try:
-            context["result"] = selectors.case_status_lookup(
+            context["result"] = case_status_lookup(
                 number=number, code=request.POST.get("code", ""),
                 client=f"web:{getattr(request, 'ip', None) or request.META.get('REMOTE_ADDR', '')}")
         except DomainError as exc:

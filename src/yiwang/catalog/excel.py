@@ -42,6 +42,12 @@ from yiwang.org.scope import has_perm
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# An .xlsx is a zip: a small upload can expand to hundreds of MB inside openpyxl (a 708 KB file
+# took 490 MB). The zip's directory is read first and these bound what loading may expand to.
+MAX_ZIP_ENTRIES = 200
+MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # per entry, for entries over RATIO_CHECK_BYTES
+RATIO_CHECK_BYTES = 1024 * 1024
 ITEM_SHEET, MATERIAL_SHEET, FEE_SHEET = "事项", "申请材料", "收费项目"
 
 # (header, field, kind). Kinds: text, choice:<Enum>, bool, int, list:<Enum>, deps, themes, faq, process.
@@ -194,6 +200,30 @@ class RowError:
         return {"sheet": self.sheet, "row": self.row, "message": self.message, "fields": self.fields}
 
 
+def _check_expansion(data: bytes) -> None:
+    """Refuse a workbook whose zip would expand too far, before openpyxl opens it.
+
+    The sizes come from the zip's central directory; :mod:`zipfile` stops reading an entry at
+    its declared size (and fails its CRC check), so a file cannot expand beyond what it declares.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InvalidInput(_("无法读取该 Excel 文件"), details={"file": "unreadable"}) from exc
+    refused = _("该 Excel 文件解压后过大，请删除多余的工作表、空行和格式后重试")
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise InvalidInput(refused, code="too_large", details={"file": "too_many_parts", "parts": len(entries)})
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise InvalidInput(refused, code="too_large", details={"file": "expands_too_far", "size": total})
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > RATIO_CHECK_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise InvalidInput(refused, code="too_large",
+                               details={"file": "compression_ratio", "part": entry.filename[:100]})
+
+
 def _open_workbook(data: bytes) -> Any:
     if not data:
         raise InvalidInput(_("上传的文件是空的"), details={"file": "empty"})
@@ -201,6 +231,7 @@ def _open_workbook(data: bytes) -> Any:
         raise InvalidInput(_("文件不能超过 5 MB"), code="too_large", details={"size": len(data)})
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise InvalidInput(_("请上传 Excel 工作簿（.xlsx）文件"), details={"file": "not_xlsx"})
+    _check_expansion(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

@@ -43,23 +43,15 @@ from yiwang.catalog.models import (
 )
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
+from yiwang.core.uploads import check_upload
 from yiwang.org.models import Department, Position
 from yiwang.org.roles import Perm
 from yiwang.org.scope import Scope, has_perm
 
 MAX_LIMIT_DAYS = 3650
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-ATTACHMENT_SIGNATURES: dict[bytes, str] = {
-    b"%PDF-": "pdf",
-    b"PK\x03\x04": "zip",  # docx, xlsx
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "ole",  # doc, xls
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\xff\xd8\xff": "jpeg",
-}
-ATTACHMENT_EXTENSIONS = {
-    "pdf": {".pdf"}, "zip": {".docx", ".xlsx"}, "ole": {".doc", ".xls"}, "png": {".png"},
-    "jpeg": {".jpg", ".jpeg"},
-}
+# Blank forms and samples (空白表格、示例样表): PDF, Word, Excel (also 97-2003), PNG, JPEG.
+ATTACHMENT_KINDS = ("pdf", "docx", "xlsx", "ole", "png", "jpg")
 
 # Scalar fields of a version that editors may set, with their kind.
 TEXT_FIELDS: dict[str, int] = {
@@ -348,25 +340,15 @@ def refresh_search_text(version: ServiceItemVersion) -> None:
 # --- materials and fees (cleaning) ---------------------------------------------------------------
 
 def check_attachment(upload: UploadedFile | None, *, label: str) -> None:
-    """Blank forms and samples: non-empty, ≤ 5 MB, a safe name whose extension matches the content."""
+    """Blank forms and samples: ``core.uploads`` checks (sniffed content matching the extension, safe
+    name, not empty) with at most 5 MB."""
     if upload is None:
         return
-    name = upload.name or ""
-    if not name or "/" in name or "\\" in name or name.startswith(".") or ".." in name:
-        raise InvalidInput(_("%(label)s的文件名不安全") % {"label": label}, details={"file": name})
-    size = upload.size or 0
-    if size == 0:
-        raise InvalidInput(_("%(label)s是空文件") % {"label": label})
-    if size > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput(_("%(label)s不能超过 5 MB") % {"label": label}, details={"size": size})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = next((k for sig, k in ATTACHMENT_SIGNATURES.items() if head.startswith(sig)), None)
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if kind is None or extension not in ATTACHMENT_EXTENSIONS[kind]:
-        raise InvalidInput(_("%(label)s的文件类型与内容不符，仅支持 PDF、Word、Excel、PNG、JPEG") % {"label": label},
-                           details={"file": name})
+    try:
+        check_upload(upload, allowed=ATTACHMENT_KINDS, max_bytes=MAX_ATTACHMENT_BYTES)
+    except InvalidInput as exc:
+        raise InvalidInput(_("%(label)s：%(problem)s") % {"label": label, "problem": exc.message}, code=exc.code,
+                           details={**exc.details, "label": str(label)}) from exc
 
 
 def clean_material(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:

@@ -92,10 +92,12 @@ def people(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def person_unmask_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    from yiwang.accounts.services import person_unmask
+    from yiwang.accounts.unmasking import person_unmask
 
     revealed = person_unmask(actor=request.user, position=request.position,  # type: ignore[attr-defined]
-                             user_id=user_id, reason=request.POST.get("reason", ""))
+                             user_id=user_id, reason=request.POST.get("reason", ""),
+                             case_number=request.POST.get("case_number", ""),
+                             ticket_number=request.POST.get("ticket_number", ""))
     return render(request, "console/unmasked.html", {"revealed": revealed})
 
 

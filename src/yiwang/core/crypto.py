@@ -1,6 +1,10 @@
 """Commercial cryptography (GB/T 39786): SM3 hashes, SM4-GCM encryption, SM2 signatures.
 
-* SM3 and SM4 come from ``cryptography``; SM2 from ``gmalg`` (its nonces use ``secrets``).
+* SM3 and SM4 come from ``cryptography``; SM2 from ``gmalglib``, a C implementation: a signature
+  takes about 0.3–0.7 ms instead of 11–18 ms (or 100 ms under load) in the pure-Python ``gmalg``, which
+  matters because licences and notices are signed while a case row is held. Signatures are
+  GM/T 0009 ``r || s`` (32 bytes each) with the default user id; ``gmalg`` verifies them and
+  ``gmalglib`` verifies ``gmalg``'s (tests/core/test_sm2_interop.py), so earlier anchors still verify.
 * Encrypted values carry their key id: ``sm4g1:<kid>:<base64(nonce|ciphertext|tag)>``.
   ``settings.PII_KEYS`` lists ``kid:hexkey`` entries newest first; the first one encrypts,
   all of them decrypt, so keys can be rotated and data re-encrypted at leisure.
@@ -12,13 +16,14 @@ import base64
 import functools
 import hmac
 import os
+import threading
 
-import gmalg
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from gmalglib.sm2 import SM2 as _SM2
 
 PREFIX = "sm4g1"
 SM2_UID = b"1234567812345678"  # GM/T 0009 default user id
@@ -127,7 +132,23 @@ def _sm2_private() -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _public_for(private: bytes) -> bytes:
-    return gmalg.SM2(uid=SM2_UID).generate_pk(private)
+    return bytes(_SM2(uid=SM2_UID).get_pk(private))
+
+
+_sm2_cache = threading.local()  # an SM2 context precomputes its tables (~1 ms); one per thread, never shared
+
+
+def _sm2_context(*, private: bytes | None = None, public: bytes) -> _SM2:
+    contexts: dict[tuple[bytes | None, bytes], _SM2] = _sm2_cache.__dict__.setdefault("contexts", {})
+    key = (private, public)
+    context = contexts.get(key)
+    if context is None:
+        if len(contexts) > 16:
+            contexts.clear()
+        context = contexts[key] = (
+            _SM2(sk=private, pk=public, uid=SM2_UID) if private else _SM2(pk=public, uid=SM2_UID)
+        )
+    return context
 
 
 def sm2_public_key_hex() -> str:
@@ -136,16 +157,14 @@ def sm2_public_key_hex() -> str:
 
 def sm2_sign(message: bytes) -> str:
     private = _sm2_private()
-    signer = gmalg.SM2(sk=private, uid=SM2_UID, pk=_public_for(private))
-    r, s = signer.sign(message)
-    return r.rjust(32, b"\x00").hex() + s.rjust(32, b"\x00").hex()  # fixed width: verify splits in half
+    return bytes(_sm2_context(private=private, public=_public_for(private)).sign(message)).hex()  # r || s, 32 bytes each
 
 
 def sm2_verify(message: bytes, signature_hex: str, public_key_hex: str) -> bool:
     try:
         sig = bytes.fromhex(signature_hex)
-        verifier = gmalg.SM2(pk=bytes.fromhex(public_key_hex), uid=SM2_UID)
-        half = len(sig) // 2
-        return bool(verifier.verify(message, sig[:half], sig[half:]))
+        if len(sig) != 64:
+            return False
+        return bool(_sm2_context(public=bytes.fromhex(public_key_hex)).verify(message, sig))
     except Exception:  # noqa: BLE001 - any malformed input is simply "not valid"
         return False

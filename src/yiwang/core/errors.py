@@ -55,3 +55,8 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status = 409
     code = ErrorCode.CONFLICT
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = ErrorCode.RATE_LIMITED

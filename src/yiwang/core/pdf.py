@@ -10,7 +10,9 @@ The whole API::
     pdf_bytes = buffer.getvalue()
 
 * Chinese text is set in WenQuanYi Micro Hei, registered as ``"WQY"`` (Debian package
-  ``fonts-wqy-microhei``). A missing font file raises ``ImproperlyConfigured``.
+  ``fonts-wqy-microhei``, installed by ``scripts/system-packages.sh``). A missing font file is
+  logged as an error and raises :class:`PdfFontMissing`; callers that keep a record without its
+  file (notices) show "生成失败", never a PDF that is forever "being generated".
 * reportlab has no automatic glyph fallback, so :func:`rich_text` wraps every character that WQY
   lacks (rare characters in names, e.g. "䶮", "𠈌") in ``<font name="HanaMinA">`` (BMP) or
   ``"HanaMinB"`` (supplementary planes) from the Hanazono fonts (``fonts-hanazono``). Use it (or
@@ -21,6 +23,7 @@ The whole API::
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from typing import Any, BinaryIO
@@ -36,6 +39,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+logger = logging.getLogger(__name__)
+
 FONT = "WQY"
 WQY_PATH = os.environ.get("YIWANG_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FALLBACK_FONTS = {
@@ -44,14 +49,21 @@ FALLBACK_FONTS = {
 }
 
 
+class PdfFontMissing(ImproperlyConfigured):
+    """The Chinese font is not installed: no PDF can be made until it is."""
+
+
 @cache
 def register_fonts() -> TTFont:
-    """Register WQY (once) and return it. Raises ``ImproperlyConfigured`` if the file is missing."""
+    """Register WQY (once) and return it. Raises :class:`PdfFontMissing` if the file is missing."""
     if not os.path.exists(WQY_PATH):
-        raise ImproperlyConfigured(
-            f"PDF font not found at {WQY_PATH}: install the Debian package fonts-wqy-microhei "
-            "or point YIWANG_PDF_FONT at a WenQuanYi Micro Hei file"
+        message = (
+            f"PDF font not found at {WQY_PATH}: no PDF can be generated. Install the Debian package "
+            "fonts-wqy-microhei (scripts/system-packages.sh run) or point YIWANG_PDF_FONT at a "
+            "WenQuanYi Micro Hei file"
         )
+        logger.error(message)
+        raise PdfFontMissing(message)
     font = TTFont(FONT, WQY_PATH, subfontIndex=0)
     pdfmetrics.registerFont(font)
     return font

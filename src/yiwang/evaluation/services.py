@@ -200,7 +200,7 @@ def invitation_issue(*, case: Any, now: datetime | None = None) -> RatingInvitat
     user = case.applicant_user
     phone = ""
     if case.applicant_phone_enc:
-        from yiwang.cases.common import applicant_phone
+        from yiwang.cases.personal_data import applicant_phone
 
         phone = applicant_phone(case)
     elif user is not None and user.phone_enc:

@@ -1,5 +1,6 @@
 """Hotline API at ``/api/v1/hotline/``: intake, my tickets (citizen), ticket detail (scoped),
-dispatch, return, return review, reply, reply review, callback and knowledge-base search.
+dispatch, return, return review, reply, reply review, callback, publication review (公开审核) and
+knowledge-base search.
 
 Errors are ``{code, message, details}`` (domain errors are turned into 4xx by ``api.main``).
 Staff act through their session position; citizens see only their own tickets.
@@ -73,6 +74,14 @@ class ReviewIn(Schema):
     approve: bool
     note: str = ""
     new_lead_unit: str | None = None
+
+
+class PublicationIn(Schema):
+    approve: bool
+    title: str | None = None
+    content: str | None = None
+    address: str | None = None
+    note: str = ""
 
 
 class ReplyIn(Schema):
@@ -248,6 +257,26 @@ def callback(request: HttpRequest, ticket_id: int, payload: CallbackIn) -> dict[
                                  resolved=payload.resolved, note=payload.note, actor=_user(request), position=position)
     ticket.refresh_from_db()
     return {"id": c.pk, "ticket_status": ticket.status, "reopen_count": ticket.reopen_count}
+
+
+@router.get("/publication-queue", auth=[SessionAuth()])
+def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
+    """公开审核: answered tickets with the caller's consent, waiting for the centre's review."""
+    _user(request)
+    qs = selectors.publication_review_queue(position=_position(request))[:max(1, min(limit, 200))]
+    return [{"id": t.pk, "number": t.number, "title": t.title, "content": t.content} for t in qs]
+
+
+@router.post("/tickets/{ticket_id}/publication", auth=[SessionAuth()])
+def review_publication(request: HttpRequest, ticket_id: int, payload: PublicationIn) -> dict[str, Any]:
+    """The centre approves (with the reviewed text) or refuses the publication of a letter."""
+    position = _position(request)
+    ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
+    t = services.ticket_publication_review(ticket=ticket, approve=payload.approve, title=payload.title,
+                                           content=payload.content, address=payload.address, note=payload.note,
+                                           actor=_user(request), position=position)
+    return {"id": t.pk, "publication_status": t.publication_status, "published_title": t.published_title,
+            "published_content": t.published_content}
 
 
 @router.get("/kb/search", auth=None)

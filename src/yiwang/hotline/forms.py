@@ -65,7 +65,7 @@ def division_choices(county: Division | None, divisions: dict[str, Division]) ->
     """A grouped select (works without JavaScript): one group per township, its villages inside.
 
     The cascading county → township → village picker is built from these groups by
-    ``yiwang/intake.js``.
+    ``yiwang/division-picker.js``.
     """
     choices: list[Any] = [("", _("请选择（可不选）"))]
     if county is None:

@@ -83,6 +83,14 @@ class DiversionKind(models.TextChoices):
     UNLAWFUL = "unlawful", _("诉求违反法律法规")
 
 
+class PublicationStatus(models.TextChoices):
+    """Review of a letter for publication (公开审核): nothing the citizen wrote is public before approval."""
+
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("审核公开")
+    REJECTED = "rejected", _("不予公开")
+
+
 class MatterType(models.Model):
     """事项类型: what the ticket is about (噪音扰民, 道路破损 …), a small tree."""
 
@@ -170,6 +178,15 @@ class Ticket(models.Model):
                                     related_name="hotline_tickets")
     anonymous = models.BooleanField(_("匿名"), default=False)
     publish_consent = models.BooleanField(_("同意公开"), default=False)
+    publication_status = models.CharField(_("公开审核"), max_length=10, choices=PublicationStatus.choices,
+                                          default=PublicationStatus.PENDING)
+    published_title = models.CharField(_("公开标题"), max_length=200, blank=True)
+    published_content = models.TextField(_("公开内容"), blank=True)
+    published_address = models.CharField(_("公开地址"), max_length=200, blank=True)
+    publication_note = models.CharField(_("公开审核意见"), max_length=500, blank=True)
+    publication_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                                blank=True, related_name="+")
+    publication_reviewed_at = models.DateTimeField(_("公开审核时间"), null=True, blank=True)
     query_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     division = models.ForeignKey("org.Division", on_delete=models.PROTECT, null=True, blank=True,

@@ -18,8 +18,12 @@ Semantics:
   and ``open`` otherwise; ``agency_responsible`` is the lead unit; ``expected_datetime`` is the
   deadline of the service level clock; ``status_notes`` is the latest public timeline entry.
 * Personal data never leaves: no caller data is output; ``description``, ``address``, ``lat`` and
-  ``long`` are given only for tickets whose citizen agreed to publication (公开同意), with ID and
-  phone numbers masked; otherwise ``address`` is the township/village name.
+  ``long`` are given only for tickets whose citizen agreed to publication (公开同意) **and** whose
+  text the centre reviewed for publication (公开审核, ``services.publication``): ``description`` is
+  the reviewed text (and address), with ID and phone numbers masked; otherwise ``address`` is the
+  township/village name. Timeline texts (``status_notes``, update descriptions) of other tickets are shown only when
+  the system wrote them (registered, dispatched, accepted…); free text (replies, notes) becomes a
+  neutral label.
 * ``jurisdiction_id`` is optional (one jurisdiction: ``YIWANG_OPEN311_JURISDICTION``, default
   ``junan.gov.cn``); a different one is ``404``.
 * Errors are the spec's body — JSON ``[{"code": 404, "description": "…"}]``, XML
@@ -43,6 +47,7 @@ from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from yiwang.core.errors import DomainError
@@ -51,6 +56,7 @@ from yiwang.hotline.models import (
     FINAL_STATUSES,
     Category,
     MatterType,
+    PublicationStatus,
     Ticket,
     TicketChannel,
     TicketEvent,
@@ -401,7 +407,7 @@ def _service_notice(ticket: Ticket) -> str:
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _authenticate(request)
     fields = _parse_post(request)
-    from yiwang.hotline.services import ticket_create
+    from yiwang.hotline.services.intake import ticket_create
 
     idempotency = (request.headers.get("Idempotency-Key") or "").strip()[:60]
     ticket = ticket_create(
@@ -492,7 +498,8 @@ def requests_queryset(params: Any) -> QuerySet:
         TicketEvent.objects.filter(ticket=OuterRef("pk"), public=True).exclude(text="").order_by("-at", "-id")
     )
     return (
-        qs.annotate(status_note=Subquery(latest_note.values("text")[:1]))
+        qs.annotate(status_note=Subquery(latest_note.values("text")[:1]),
+                    status_note_kind=Subquery(latest_note.values("kind")[:1]))
         .order_by("-created_at", "-id")
         .values(*REQUEST_FIELDS)[:MAX_REQUESTS]
     )
@@ -500,19 +507,40 @@ def requests_queryset(params: Any) -> QuerySet:
 
 # Columns read for a service request (plain values: no model instances for up to 1000 rows).
 REQUEST_FIELDS = (
-    "number", "status", "content", "publish_consent", "address", "latitude", "longitude", "created_at",
-    "updated_at", "expected_at", "service_code", "diversion_message", "matter_type__code", "matter_type__name",
-    "lead_unit__name", "division__name", "status_note",
+    "number", "status", "published_content", "publish_consent", "publication_status", "published_address",
+    "latitude",
+    "longitude", "created_at", "updated_at", "expected_at", "service_code", "diversion_kind", "diversion_message",
+    "matter_type__code", "matter_type__name", "lead_unit__name", "division__name", "status_note", "status_note_kind",
 )
+# Timeline entries whose text the system composes (unit names, channel): safe for every ticket.
+SYSTEM_NOTE_KINDS = frozenset({"registered", "dispatched", "accepted", "redispatched", "reopened",
+                               "return_approved"})
+# Diversions whose message is a fixed text (a repeat quotes the original ticket's reply).
+TEMPLATE_DIVERSIONS = frozenset({"emergency", "other_channel", "privacy_secret", "unlawful"})
+
+
+def is_published(row: dict[str, Any]) -> bool:
+    """Consent given and the text reviewed for publication (公开审核)."""
+    return bool(row["publish_consent"]) and row["publication_status"] == PublicationStatus.APPROVED
+
+
+def public_note(kind: str | None, text: str | None, *, published: bool) -> str | None:
+    """A timeline text for the public: masked; free text only for published tickets."""
+    if not text:
+        return None
+    if published or kind in SYSTEM_NOTE_KINDS:
+        return mask_text(text)
+    return str(_("工单办理状态已更新"))
 
 
 def request_dict(row: dict[str, Any]) -> dict[str, Any]:
     """One service request (a row of :data:`REQUEST_FIELDS`) as the spec's fields; personal data
     only with publication consent."""
-    public = row["publish_consent"]
-    note = row["status_note"]
+    public = is_published(row)
+    note = public_note(row["status_note_kind"], row["status_note"], published=public)
     if row["status"] == TicketStatus.DIVERTED and row["diversion_message"]:
-        note = row["diversion_message"]
+        if public or row["diversion_kind"] in TEMPLATE_DIVERSIONS:
+            note = mask_text(row["diversion_message"])
     tz = timezone.get_current_timezone()
 
     def stamp(value: datetime | None) -> str | None:
@@ -521,16 +549,17 @@ def request_dict(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_request_id": row["number"],
         "status": "closed" if row["status"] in CLOSED_STATUSES else "open",
-        "status_notes": mask_text(note) if note else None,
+        "status_notes": note or None,
         "service_name": row["matter_type__name"] or row["service_code"] or None,
         "service_code": row["matter_type__code"] or row["service_code"] or None,
-        "description": mask_text(row["content"]) if public else None,
+        "description": mask_text(row["published_content"]) if public else None,
         "agency_responsible": row["lead_unit__name"],
         "service_notice": None,
         "requested_datetime": stamp(row["created_at"]),
         "updated_datetime": stamp(row["updated_at"]),
         "expected_datetime": stamp(row["expected_at"]),
-        "address": (mask_text(row["address"]) if public and row["address"] else row["division__name"]) or None,
+        "address": (mask_text(row["published_address"]) if public and row["published_address"]
+                    else row["division__name"]) or None,
         "address_id": None,
         "zipcode": None,
         "lat": float(row["latitude"]) if public and row["latitude"] is not None else None,
@@ -594,7 +623,8 @@ def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     events = (
         TicketEvent.objects.filter(public=True, at__gte=start, at__lt=end)
         .select_related("ticket")
-        .only("id", "kind", "text", "at", "ticket__number", "ticket__status")
+        .only("id", "kind", "text", "at", "ticket__number", "ticket__status", "ticket__publish_consent",
+              "ticket__publication_status")
         .order_by("at", "id")[:MAX_REQUESTS]
     )
     payload = [
@@ -603,7 +633,9 @@ def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
             "service_request_id": event.ticket.number,
             "status": update_status(event.kind, event.ticket.status),
             "updated_datetime": w3c(event.at),
-            "description": mask_text(event.text or ""),
+            "description": public_note(event.kind, event.text, published=is_published(
+                {"publish_consent": event.ticket.publish_consent,
+                 "publication_status": event.ticket.publication_status})) or "",
             "media_url": None,
             "external_status_code": event.kind,
         }

@@ -14,6 +14,7 @@ Who sees which tickets:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import crypto
 from yiwang.core.errors import NotFound, PermissionDenied
 from yiwang.core.masking import mask_name, mask_text
-from yiwang.hotline.common import is_centre, segment
+from yiwang.hotline.centre import is_centre
 from yiwang.hotline.models import (
     Assignment,
     AssignmentStatus,
@@ -32,12 +33,14 @@ from yiwang.hotline.models import (
     ExtensionStatus,
     KnowledgeArticle,
     KnowledgeStatus,
+    PublicationStatus,
     Reply,
     ReplyStatus,
     ReturnReview,
     Ticket,
     TicketStatus,
 )
+from yiwang.hotline.segmentation import segment
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm, Role
 from yiwang.org.scope import has_perm
@@ -113,7 +116,8 @@ def ticket_get_for_citizen(*, user: Any, pk: int | str) -> Ticket:
 
 def ticket_get_by_query_code(*, number: str, code: str) -> Ticket:
     """Follow a mailbox letter with its number and query code (查询码); both must match."""
-    number, code = (number or "").strip(), (code or "").strip().upper()
+    # The code may be typed in groups or lower case: ``abcd-efgh jkmn`` is ``ABCDEFGHJKMN``.
+    number, code = (number or "").strip(), re.sub(r"[\s\-]", "", code or "").upper()
     ticket = Ticket.objects.filter(number=number).first() if number and code else None
     if ticket is None or not ticket.query_code_hash or not crypto.constant_time_equal(
             ticket.query_code_hash, crypto.blind_index(code, purpose="ticket-query")):
@@ -250,17 +254,32 @@ PUBLIC_STATUSES = (TicketStatus.CALLBACK, TicketStatus.CLOSED)
 
 
 def public_ticket_list() -> QuerySet[Ticket]:
-    """Tickets the caller agreed to publish, once answered."""
-    return (Ticket.objects.filter(publish_consent=True, status__in=PUBLIC_STATUSES)
+    """Tickets the caller agreed to publish and the centre reviewed for publication (公开审核), once answered."""
+    return (Ticket.objects.filter(publish_consent=True, publication_status=PublicationStatus.APPROVED,
+                                  status__in=PUBLIC_STATUSES)
             .select_related("lead_unit", "division", "matter_type").order_by("-replied_at", "-id"))
 
 
+def publication_review_queue(*, position: Position | None) -> QuerySet[Ticket]:
+    """Answered tickets with the caller's consent that wait for the centre's publication review."""
+    if position is None or not is_centre(position) or not has_perm(position, Perm.TICKET_REVIEW):
+        return Ticket.objects.none()
+    return (Ticket.objects.filter(publish_consent=True, publication_status=PublicationStatus.PENDING,
+                                  status__in=PUBLIC_STATUSES).order_by("replied_at", "id"))
+
+
 def public_ticket_view(ticket: Ticket) -> dict[str, Any]:
-    """The masked public form of a ticket: no phone, masked name, IDs/phones masked in free text."""
+    """The masked public form of a ticket: no phone, masked name, IDs/phones masked in free text.
+
+    The title and text are the reviewed ones (``published_*``) once approved for publication; before
+    that only the caller following their own letter (query code) sees it, masked."""
     replies = [r for r in ticket.replies.all() if r.status == ReplyStatus.APPROVED]
+    approved = ticket.publication_status == PublicationStatus.APPROVED
+    title = ticket.published_title if approved else ticket.title
+    content = ticket.published_content if approved else ticket.content
     return {
-        "number": ticket.number, "category": ticket.get_category_display(), "title": mask_text(ticket.title),
-        "content": mask_text(ticket.content), "caller": mask_name(ticket.caller_name) if ticket.caller_name else "",
+        "number": ticket.number, "category": ticket.get_category_display(), "title": mask_text(title),
+        "content": mask_text(content), "caller": mask_name(ticket.caller_name) if ticket.caller_name else "",
         "division": ticket.division.name if ticket.division else "", "unit": ticket.lead_unit.name if ticket.lead_unit else "",
         "created_at": ticket.created_at, "replied_at": ticket.replied_at, "status": ticket.get_status_display(),
         "replies": [{"unit": r.unit.name, "content": mask_text(r.content), "at": r.reviewed_at} for r in replies],

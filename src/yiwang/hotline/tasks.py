@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from yiwang.hotline import classifier_tasks  # noqa: F401 - registers the nightly retrain
-from yiwang.hotline.services import escalation_sweep
+from yiwang.hotline.services.handling import escalation_sweep
 
 logger = logging.getLogger(__name__)
 

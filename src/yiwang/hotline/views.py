@@ -24,8 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
+from yiwang.core.ratelimit import client_key, rate_limit_hit
 from yiwang.hotline import selectors, services
-from yiwang.hotline.common import is_centre, require_centre
+from yiwang.hotline.centre import is_centre, require_centre
 from yiwang.hotline.forms import QUICK_PHRASES, CallbackForm, IntakeForm, MailboxForm, TrackForm
 from yiwang.hotline.models import (
     Assignment,
@@ -339,15 +340,19 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 def mailbox_track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None)
     view = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit_hit(scope="hotline.mailbox_track", client=client_key(request))
             ticket = selectors.ticket_get_by_query_code(number=form.cleaned_data["number"],
                                                         code=form.cleaned_data["code"])
             view = selectors.public_ticket_view(ticket)
             view["events"] = list(ticket.events.filter(public=True).values_list("at", "text"))
         except DomainError as exc:
             form.add_error(None, exc.message)
-    return render(request, "hotline/track.html", {"form": form, "view": view})
+            if exc.status == 429:
+                status = 429
+    return render(request, "hotline/track.html", {"form": form, "view": view}, status=status)
 
 
 def public_list(request: HttpRequest) -> HttpResponse:

@@ -30,9 +30,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiwang.console.views import staff_required
 from yiwang.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yiwang.hotline import selectors, services
-from yiwang.hotline.common import is_centre, segment
+from yiwang.hotline.centre import is_centre
 from yiwang.hotline.forms_kb import KnowledgeDraftForm, KnowledgeReviewForm, KnowledgeSearchForm
 from yiwang.hotline.models import KnowledgeArticle, KnowledgeStatus
+from yiwang.hotline.segmentation import segment
 from yiwang.org.models import Position
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm

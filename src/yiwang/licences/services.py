@@ -227,7 +227,7 @@ def _notify_holder(licence: Licence, template: str) -> None:
 
     def send() -> None:
         from yiwang.accounts.models import User
-        from yiwang.cases.common import applicant_phone
+        from yiwang.cases.personal_data import applicant_phone
 
         user = User.objects.filter(pk=user_id).first() if user_id else None
         if user is not None:

@@ -1,4 +1,5 @@
-"""Background delivery of SMS and email (huey)."""
+"""Background delivery of SMS and email (huey): ``deliver_message`` (retried) and the periodic
+re-enqueueing of stale messages. Imports ``notify.delivery`` only, never ``notify.services``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from yiwang.notify.services import message_deliver, message_requeue_stale
+from yiwang.notify.delivery import message_deliver, stale_message_ids
 
 RETRY_DELAY_SECONDS = int(getattr(settings, "NOTIFY_RETRY_DELAY", 60))
 
@@ -23,4 +24,5 @@ def deliver_message(message_id: int, task: Any = None) -> None:
 @db_periodic_task(crontab(minute="*/15"))
 def requeue_stale_messages() -> None:
     """Safety net: messages whose delivery task was lost (queue down at commit) are enqueued again."""
-    message_requeue_stale()
+    for message_id in stale_message_ids():
+        deliver_message(message_id)

@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
 from yiwang.calendar.models import CalendarDay, Clock, ClockUnit
-from yiwang.cases.common import HANDLING_PURPOSE, STATUTORY_PURPOSE
+from yiwang.cases.deadlines import HANDLING_PURPOSE, STATUTORY_PURPOSE
 from yiwang.cases.models import OPEN_STATUSES, Case, CaseStep
 
 STEP_CLOCK_PURPOSE = "case_step"

@@ -91,7 +91,7 @@ def _action(alert: Alert, kind: str, *, text: str = "", actor: Any = None, posit
             attachment: Any = None, at: datetime | None = None) -> AlertAction:
     action = AlertAction(alert=alert, kind=kind, text=text, actor=actor, position=position, at=at or timezone.now())
     if attachment is not None:
-        from yiwang.cases.uploads import check_upload
+        from yiwang.core.uploads import check_upload
 
         checked = check_upload(attachment, allowed=("pdf", "jpg", "png"))
         action.attachment_name = checked.original_name

@@ -10,6 +10,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+# Drops gunicorn's "Server" banner (see the module).
+GUNICORN_CONFIG = "python:yiwang.gunicorn_conf"
+
 
 class Command(BaseCommand):
     help = "Run gunicorn and the huey consumer together; stop both on Ctrl-C or SIGTERM."
@@ -27,8 +30,8 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen([python, manage, "run_huey", "--quiet"], env=env),
             subprocess.Popen(
-                [python, "-m", "gunicorn", "yiwang.wsgi:application", "--bind", f"{host}:{port}",
-                 "--workers", str(workers), "--threads", "4", "--timeout", "60",
+                [python, "-m", "gunicorn", "yiwang.wsgi:application", "-c", GUNICORN_CONFIG,
+                 "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4", "--timeout", "60",
                  "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("YIWANG_PROXY_IPS", "127.0.0.1")],
                 env=env,
             ),

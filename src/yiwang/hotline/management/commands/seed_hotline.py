@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from yiwang.core import crypto
 from yiwang.core.audit import audit_record
-from yiwang.core.masking import mask_phone
-from yiwang.hotline.common import search_text
+from yiwang.core.masking import mask_phone, mask_text
 from yiwang.hotline.demo_tickets import MATTER_TYPES, URBAN_TOWNSHIP, demo_ticket_rows
 from yiwang.hotline.models import (
     Assignment,
@@ -30,6 +29,7 @@ from yiwang.hotline.models import (
     KnowledgeArticle,
     KnowledgeStatus,
     MatterType,
+    PublicationStatus,
     Reply,
     ReplyStatus,
     ServiceLevel,
@@ -37,6 +37,7 @@ from yiwang.hotline.models import (
     TicketEvent,
     TicketStatus,
 )
+from yiwang.hotline.segmentation import search_text
 from yiwang.org.demo_data import COUNTY, TOWNSHIPS
 from yiwang.org.models import Department, Division
 
@@ -172,6 +173,10 @@ class Command(BaseCommand):
                        caller_phone_enc=crypto.encrypt(r["caller_phone"], associated=b"ticket-phone"),
                        caller_phone_index=crypto.blind_index(r["caller_phone"], purpose="phone"),
                        caller_phone_masked=mask_phone(r["caller_phone"]), publish_consent=r["publish_consent"],
+                       # demo letters with consent count as reviewed for publication (公开审核)
+                       publication_status=(PublicationStatus.APPROVED if r["publish_consent"] else PublicationStatus.PENDING),
+                       published_title=mask_text(r["title"]) if r["publish_consent"] else "",
+                       published_content=mask_text(r["content"]) if r["publish_consent"] else "",
                        division=divisions.get(r["division_code"]) or divisions.get(r["township_code"]),
                        matter_type=matters[r["matter_type"]], status=status,
                        lead_unit=departments.get(r["unit_code"]), idempotency_key=r["key"], created_at=created,

@@ -1,9 +1,8 @@
-/* The call console (来电登记), without inline scripts:
+/* The call console's place picker (来电登记), without inline scripts (quick phrases and knowledge answers
+   are bound by site.js):
    - a cascading division picker (县 → 乡镇/街道 → 村/社区) built from a grouped <select data-division-picker>;
      without JavaScript the grouped select itself is the picker. No outside requests, no map tiles;
-   - place-search results ([data-place-code]) fill the division and the address;
-   - quick phrases ([data-append-to]) append to the complaint text;
-   - choosing a knowledge-base answer ([data-fill-target]) copies it into the answer box. */
+   - place-search results ([data-place-code]) fill the division and the address. */
 (function () {
   "use strict";
   function option(value, text) { var o = document.createElement("option"); o.value = value; o.textContent = text; return o; }
@@ -66,14 +65,6 @@
     Array.prototype.forEach.call(document.querySelectorAll("select[data-division-picker]"), build);
   });
 
-  document.addEventListener("change", function (event) {
-    var source = event.target;
-    if (source && source.getAttribute && source.getAttribute("data-fill-target")) {
-      var box = document.getElementById(source.getAttribute("data-fill-target"));
-      if (box) { box.value = source.getAttribute("data-answer") || ""; }
-    }
-  });
-
   document.addEventListener("click", function (event) {
     var place = event.target.closest ? event.target.closest("[data-place-code]") : null;
     if (place) {
@@ -84,12 +75,6 @@
       }
       var address = document.getElementById("id_address");
       if (address && !address.value) { address.value = place.getAttribute("data-place-address"); }
-      return;
-    }
-    var phrase = event.target.closest ? event.target.closest("[data-append-to]") : null;
-    if (phrase) {
-      var target = document.getElementById(phrase.getAttribute("data-append-to"));
-      if (target) { target.value += phrase.textContent; target.focus(); }
     }
   });
 }());
