@@ -79,3 +79,14 @@ def test_process_steps_are_described_in_chinese():
                     "{{ d|department_label }}").render(Context({"k": "review", "r": "window_clerk",
                                                                "lv": "township", "d": "$item"}))
     assert html == "审查/窗口人员/乡镇/街道/事项实施部门"
+
+
+def test_import_errors_name_the_workbook_column():
+    html = Template("{% load catalog_ui %}{% for k, m in fields.items %}{{ k|column_label:'事项' }}={{ m|error_text }};"
+                    "{% endfor %}").render(Context({"fields": {"name": "max 200", "base_code": "X1"}}))
+    assert html == "事项名称=不能超过 200 个字符;基本编码=X1;"
+
+
+def test_audit_objects_are_named_by_their_model():
+    html = _render("{{ a|model_label }}/{{ b|model_label }}", a="accounts.user", b="catalog.import")
+    assert html.split("/")[1] == "catalog.import" and "accounts.user" not in html.split("/")[0]

@@ -20,7 +20,7 @@ def test_intake_offers_divisions_grouped_by_township(client, hl, county):
     assert f'value="{county.village_a1.code}"' in html
     assert "区划（代码）" not in html
     assert "<details" in html and "纬度（选填）" in html
-    assert "division-picker.js" in html
+    assert "yiwang/division-picker.js" in html
 
 
 def test_intake_registers_the_chosen_division_and_refuses_an_unknown_one(client, hl, county):

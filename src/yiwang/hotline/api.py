@@ -269,7 +269,9 @@ def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, A
 
 @router.post("/tickets/{ticket_id}/publication", auth=[SessionAuth()], summary="公开审核：批准（附审核后的文本）或不予公开")
 def review_publication(request: HttpRequest, ticket_id: int, payload: PublicationIn) -> dict[str, Any]:
-    """The centre approves (with the reviewed text) or refuses the publication of a letter."""
+    """审核来信是否公开（公开时使用审核后的文本）。
+
+    The centre approves (with the reviewed text) or refuses the publication of a letter."""
     position = _position(request)
     ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
     t = services.ticket_publication_review(ticket=ticket, approve=payload.approve, title=payload.title,

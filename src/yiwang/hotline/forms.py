@@ -44,7 +44,9 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, county: Division | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.divisions = division_tree(county)
-        self.fields["division"].choices = division_choices(county, self.divisions)
+        division_field = self.fields["division"]
+        assert isinstance(division_field, forms.ChoiceField)  # noqa: S101 - declared above
+        division_field.choices = division_choices(county, self.divisions)
 
     def clean_division(self) -> Division | None:
         code = self.cleaned_data.get("division") or ""

@@ -147,7 +147,7 @@ def place_search(request: HttpRequest) -> HttpResponse:
     if query and county is not None:
         for d in Division.objects.filter(path__startswith=county.path, valid_to__isnull=True,
                                          name__icontains=query).select_related("parent").order_by("path")[:10]:
-            parent = d.parent.name if d.parent_id and d.level == DivisionLevel.VILLAGE else ""
+            parent = d.parent.name if d.parent is not None and d.level == DivisionLevel.VILLAGE else ""
             results.append({"name": d.name, "detail": parent, "code": d.code,
                             "address": f"{parent}{d.name}"})
         halls = ServiceHall.objects.filter(division__path__startswith=county.path).filter(

@@ -3,6 +3,7 @@
 * ``{% light_badge level %}`` — a traffic-light badge (绿灯/黄灯/红灯, 红牌/黄牌, 暂停, 已办结) whose text
   says the level, so colour is never the only signal (GB/T 37668); unknown values render as "—".
 * ``{{ n|workdays_left }}`` — "剩余 3 个工作日", or "已超期 4 个工作日" when ``n`` is negative.
+* ``{{ "accounts.user"|model_label }}`` — a model's Chinese name (用户) for audit rows.
 * ``{% field_errors errors labels %}`` — a summary of ``{field: message}`` errors that names each field
   by its Chinese label (never ``material_42`` or ``id_number``); see :mod:`yiwang.core.field_labels`.
 """
@@ -74,3 +75,15 @@ def field_errors(errors: dict[str, Any] | None, materials: Any = None, only: str
     if only:
         rows = [row for row in rows if row["key"].startswith(only)]
     return {"rows": rows}
+
+
+@register.filter
+def model_label(object_type: str | None) -> str:
+    """The verbose name of ``app_label.model`` ("accounts.user" → 用户); other values as they are."""
+    from django.apps import apps
+
+    text = str(object_type or "")
+    try:
+        return str(apps.get_model(text)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return text

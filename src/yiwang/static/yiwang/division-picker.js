@@ -1,5 +1,8 @@
-/* Cascading division picker (县 → 乡镇/街道 → 村/社区) built from a grouped <select data-division-picker>.
-   Without JavaScript the grouped select itself is the picker. No outside requests, no map tiles. */
+/* The call console's place picker (来电登记), without inline scripts (quick phrases and knowledge answers
+   are bound by site.js):
+   - a cascading division picker (县 → 乡镇/街道 → 村/社区) built from a grouped <select data-division-picker>;
+     without JavaScript the grouped select itself is the picker. No outside requests, no map tiles;
+   - place-search results ([data-place-code]) fill the division and the address. */
 (function () {
   "use strict";
   function option(value, text) { var o = document.createElement("option"); o.value = value; o.textContent = text; return o; }
@@ -33,10 +36,12 @@
       var chosen = select.options[select.selectedIndex];
       if (!chosen) { return; }
       var parent = chosen.parentNode;
+      var code = chosen.value;
       if (parent.tagName === "OPTGROUP") {
         township.value = "group:" + groups.indexOf(parent);
         fillVillages();
-        village.value = chosen.value;
+        village.value = code;
+        select.value = code;
       } else {
         township.value = "top:" + chosen.value;
         fillVillages();
@@ -48,6 +53,10 @@
     wrap.appendChild(township); wrap.appendChild(village);
     select.parentNode.insertBefore(wrap, select);
     select.hidden = true;
+    township.id = select.id + "_township";
+    village.id = select.id + "_village";
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) { label.setAttribute("for", township.id); }
     syncFromSelect();
     select.yiwangSync = syncFromSelect;
   }
@@ -66,12 +75,6 @@
       }
       var address = document.getElementById("id_address");
       if (address && !address.value) { address.value = place.getAttribute("data-place-address"); }
-      return;
-    }
-    var phrase = event.target.closest ? event.target.closest("[data-append-to]") : null;
-    if (phrase) {
-      var target = document.getElementById(phrase.getAttribute("data-append-to"));
-      if (target) { target.value += phrase.textContent; target.focus(); }
     }
   });
 }());
