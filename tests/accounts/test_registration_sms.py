@@ -10,7 +10,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.accounts.helpers import STRONG_PASSWORD, UNKNOWN_REGION_ID, VALID_ID, VALID_ID_2, last_sms, sms_code
+from tests.accounts.helpers import (
+    STRONG_PASSWORD,
+    UNKNOWN_REGION_ID,
+    VALID_ID,
+    VALID_ID_2,
+    last_sms,
+    sms_code,
+)
 from yiwang.accounts import registration, services
 from yiwang.accounts.models import PendingRegistration, User
 from yiwang.core.errors import Conflict, InvalidInput, RateLimited
