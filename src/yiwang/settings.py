@@ -260,9 +260,14 @@ AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
 # See yiwang.core.ratelimit.
 RATE_LIMITS = {
     "accounts.register": (env_int("YIWANG_REGISTER_LIMIT", 10, minimum=1), 3600),
+    "accounts.register_confirm": (env_int("YIWANG_REGISTER_CONFIRM_LIMIT", 30, minimum=1), 3600),
+    "accounts.register_phone": (env_int("YIWANG_REGISTER_PHONE_LIMIT", 5, minimum=1), 3600),
     "hotline.mailbox_track": (env_int("YIWANG_MAILBOX_TRACK_LIMIT", 20, minimum=1), 600),
     "cases.status_query": (env_int("YIWANG_STATUS_QUERY_LIMIT", 20, minimum=1), 600),
 }
+# Citizen registration is confirmed by an SMS code (accounts.registration). In the demo (never in
+# production or tests) the code is this fixed value and the code page says so.
+ACCOUNTS_REGISTER_DEMO_CODE = "123456" if DEMO_MODE and not PRODUCTION and not TESTING else ""
 # Unmasking personal data (查看完整个人信息): a hard limit per position per hour, and the hourly
 # volume above which supervision gets an alert (rule ``unmask_volume``).
 PERSON_UNMASK_LIMIT_PER_HOUR = env_int("YIWANG_UNMASK_LIMIT_PER_HOUR", 30, minimum=1)

@@ -19,3 +19,20 @@ UNKNOWN_REGION_ID = with_check_digit("99999919900307001")  # region 999999 is in
 VALID_USCC = "91110000600037341L"
 BAD_USCC = "91110000600037341M"
 STRONG_PASSWORD = "Correct-Horse-2026"
+
+
+def last_sms(phone_masked: str):
+    """The last SMS recorded for a bare phone number (``notify.Message``; the file backend writes it too)."""
+    from yiwang.notify.models import Channel, Message
+
+    return Message.objects.filter(recipient__isnull=True, channel=Channel.SMS,
+                                  destination=phone_masked).order_by("-pk").first()
+
+
+def sms_code(phone_masked: str) -> str:
+    """The 6-digit registration code in the last SMS to ``phone_masked`` ('' when there is none)."""
+    import re
+
+    message = last_sms(phone_masked)
+    found = re.search(r"验证码 (\d{6})", message.body) if message else None
+    return found.group(1) if found else ""

@@ -1,4 +1,4 @@
-"""Accounts API: registration answers 201, or 400/409 with {code, message, details}."""
+"""Accounts API: registration answers 202 then 201 (SMS code), or 4xx with {code, message, details}."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tests.accounts.helpers import (
     UNKNOWN_REGION_ID,
     VALID_ID_2,
     VALID_USCC,
+    sms_code,
 )
 from tests.conftest import login
 from yiwang.accounts.models import User
@@ -26,16 +27,33 @@ def _payload(**overrides):
     return data
 
 
-def test_register_citizen_201(client):
-    response = client.post(URL, _payload(), content_type="application/json")
+def _register(client, **overrides):
+    """Both calls: the form (202 + token), then the token and the code from the SMS (201)."""
+    pending = client.post(URL, _payload(**overrides), content_type="application/json")
+    assert pending.status_code == 202, pending.content
+    body = pending.json()
+    return client.post(f"{URL}/confirm", {"registration_token": body["registration_token"],
+                                          "code": sms_code(body["phone_masked"])},
+                       content_type="application/json")
+
+
+def test_register_citizen_202_then_201(client):
+    pending = client.post(URL, _payload(), content_type="application/json")
+    assert pending.status_code == 202
+    body = pending.json()
+    assert body["phone_masked"] == "138****0000" and body["expires_in_seconds"] == 600
+    assert "138****0000" in body["message"] and body["registration_token"]
+    assert not User.objects.exists()
+    response = client.post(f"{URL}/confirm", {"registration_token": body["registration_token"],
+                                              "code": sms_code("138****0000")}, content_type="application/json")
     assert response.status_code == 201
-    body = response.json()
-    assert body["username"] == "13800000000" and body["kind"] == "citizen" and body["warnings"] == []
-    assert User.objects.filter(pk=body["id"]).exists()
+    created = response.json()
+    assert created["username"] == "13800000000" and created["kind"] == "citizen" and created["warnings"] == []
+    assert User.objects.filter(pk=created["id"]).exists()
 
 
 def test_register_citizen_warning(client):
-    response = client.post(URL, _payload(id_number=UNKNOWN_REGION_ID), content_type="application/json")
+    response = _register(client, id_number=UNKNOWN_REGION_ID)
     assert response.status_code == 201
     assert response.json()["warnings"] == ["id_region_unknown"]
 
@@ -56,11 +74,24 @@ def test_register_citizen_malformed_body_400(client):
     assert client.post(URL, "not json", content_type="application/json").status_code == 400
 
 
-def test_register_citizen_duplicate_409(client):
-    client.post(URL, _payload(), content_type="application/json")
+def test_register_citizen_taken_id_answers_202_like_a_free_one(client):
+    assert _register(client).status_code == 201
     response = client.post(URL, _payload(phone="13800000001"), content_type="application/json")
-    assert response.status_code == 409 and response.json()["code"] == "conflict"
+    assert response.status_code == 202 and set(response.json()) == {
+        "registration_token", "phone_masked", "expires_in_seconds", "message"}
     assert User.objects.count() == 1
+
+
+def test_register_citizen_wrong_code_400_then_expired(client):
+    token = client.post(URL, _payload(), content_type="application/json").json()["registration_token"]
+    wrong = client.post(f"{URL}/confirm", {"registration_token": token, "code": "000000" if sms_code(
+        "138****0000") != "000000" else "111111"}, content_type="application/json")
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "code_wrong" and wrong.json()["details"]["attempts_left"] == 4
+    unknown = client.post(f"{URL}/confirm", {"registration_token": "nope", "code": "123456"},
+                          content_type="application/json")
+    assert unknown.status_code == 400 and unknown.json()["code"] == "registration_expired"
+    assert not User.objects.exists()
 
 
 def test_register_enterprise_bad_credit_code_400(client):

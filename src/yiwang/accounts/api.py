@@ -1,5 +1,9 @@
 """Accounts API (mounted at ``/api/v1/accounts/``): registration and the caller's own account.
 
+Citizens register in two calls (``accounts.registration``): ``POST citizens`` → 202 with a
+``registration_token`` (an SMS goes to the phone), then ``POST citizens/confirm`` with the token
+and the SMS code → 201 with the account.
+
 Errors use the platform shape ``{code, message, details}``; field problems are listed in
 ``details.errors`` as ``{field, code, message}``.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from yiwang.accounts import services
+from yiwang.accounts import registration, services
 from yiwang.accounts.models import User
 from yiwang.api.auth import SessionAuth
 from yiwang.core.ratelimit import client_key, rate_limit_hit
@@ -42,6 +46,18 @@ class EnterpriseIn(Schema):
     address: str = Field("", max_length=200)
 
 
+class RegistrationPendingOut(Schema):
+    registration_token: str = Field(..., description="第二步提交验证码时使用")
+    phone_masked: str
+    expires_in_seconds: int
+    message: str
+
+
+class RegistrationCodeIn(Schema):
+    registration_token: str = Field(..., max_length=100)
+    code: str = Field(..., max_length=12, description="短信验证码（6 位数字）")
+
+
 class RegisteredOut(Schema):
     id: int
     username: str
@@ -68,12 +84,26 @@ def _registered(result: services.Registration) -> RegisteredOut:
                          warnings=result.warnings, warning_messages=result.warning_messages)
 
 
-@router.post("/citizens", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut}, auth=None,
-             summary="个人注册")
-def register_citizen(request: HttpRequest, payload: CitizenIn) -> Status[RegisteredOut]:
+@router.post("/citizens", response={202: RegistrationPendingOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut}, auth=None,
+             summary="个人注册（第一步：发送短信验证码）")
+def register_citizen(request: HttpRequest, payload: CitizenIn) -> Status[RegistrationPendingOut]:
+    """Check the form and text the mobile number. The answer is the same whether or not the ID
+    number already has an account: its owner learns that by SMS, not the caller."""
     rate_limit_hit(scope="accounts.register", client=client_key(request))
-    result = services.citizen_register(real_name=payload.real_name, id_number=payload.id_number,
-                                       phone=payload.phone, password=payload.password, username=payload.username)
+    pending = registration.citizen_registration_begin(
+        real_name=payload.real_name, id_number=payload.id_number, phone=payload.phone,
+        password=payload.password, username=payload.username)
+    return Status(202, RegistrationPendingOut(registration_token=pending.token, phone_masked=pending.phone_masked,
+                                  expires_in_seconds=pending.expires_in_seconds, message=pending.message))
+
+
+@router.post("/citizens/confirm", response={201: RegisteredOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+             auth=None, summary="个人注册（第二步：输入短信验证码）")
+def register_citizen_confirm(request: HttpRequest, payload: RegistrationCodeIn) -> Status[RegisteredOut]:
+    """A right code creates the account. A wrong one answers ``code_wrong`` with
+    ``details.attempts_left``; an expired or used-up registration answers ``registration_expired``."""
+    rate_limit_hit(scope="accounts.register_confirm", client=client_key(request))
+    result = registration.citizen_registration_confirm(token=payload.registration_token, code=payload.code)
     return Status(201, _registered(result))
 
 

@@ -84,6 +84,15 @@ class CitizenRegisterForm(ServiceErrorsMixin, PasswordPairMixin):
     field_order = ["real_name", "id_number", "phone", "username", "password", "password2"]
 
 
+class RegistrationCodeForm(ServiceErrorsMixin, forms.Form):
+    code = forms.CharField(
+        label=_("短信验证码"), max_length=12,
+        help_text=_("短信中的 6 位数字"),
+        widget=forms.TextInput(attrs=_attrs("one-time-code", inputmode="numeric", autofocus=True,
+                                            spellcheck="false")),
+    )
+
+
 class EnterpriseRegisterForm(ServiceErrorsMixin, PasswordPairMixin):
     enterprise_name = forms.CharField(label=_("企业名称"), max_length=200,
                                       widget=forms.TextInput(attrs=_attrs("organization")))

@@ -102,3 +102,28 @@ class Enterprise(models.Model):
 
     def decrypt_legal_rep_id(self) -> str:
         return crypto.decrypt(self.legal_rep_id_enc, associated=b"legal_rep_id") if self.legal_rep_id_enc else ""
+
+
+class PendingRegistration(models.Model):
+    """A citizen registration waiting for the SMS code (短信验证) sent to its mobile number.
+
+    Nothing here is readable without the platform's keys: the form's personal data is one
+    SM4-GCM ciphertext, the password is a Django password hash, and the token and the code are
+    kept as keyed SM3 digests. Rows are deleted when confirmed, used up or found expired.
+    """
+
+    token_index = models.CharField(max_length=64, unique=True, editable=False)
+    data_enc = models.TextField(editable=False)
+    phone_masked = models.CharField(_("手机号"), max_length=20, editable=False)
+    password_hash = models.CharField(max_length=128, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("验证码错误次数"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"), db_index=True)
+
+    class Meta:
+        verbose_name = _("待验证注册")
+        verbose_name_plural = _("待验证注册")
+
+    def __str__(self) -> str:
+        return self.phone_masked

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -146,14 +147,28 @@ def _register_snapshot(user: User, warnings: Iterable[str]) -> dict[str, Any]:
 # --- Registration --------------------------------------------------------------------------
 
 
-def citizen_register(*, real_name: str, id_number: str, phone: str, password: str,
-                     username: str = "") -> Registration:
-    """Register a citizen (自然人). ``username`` defaults to the mobile number.
+@dataclass
+class CitizenApplication:
+    """A citizen registration that passed every check of its own (format, password, a chosen user
+    name that is free). ``already_registered`` says that the ID number, or the mobile number used
+    as the default user name, already has an account: the caller must not tell the visitor."""
 
-    Raises :class:`InvalidInput` for bad input and :class:`Conflict` for a resident ID or
-    user name that is already registered; nothing is created in either case. A taken ID
-    number or mobile number gets one generic answer (``registration_refused``) that names
-    neither, so that the form cannot be used to learn who has an account.
+    real_name: str
+    id_number: str
+    phone: str
+    username: str
+    username_given: bool
+    warnings: list[str]
+    already_registered: bool
+
+
+def citizen_registration_check(*, real_name: str, id_number: str, phone: str, password: str,
+                               username: str = "") -> CitizenApplication:
+    """Check a citizen registration without creating anything.
+
+    Raises :class:`InvalidInput` for bad input and :class:`Conflict` (``username_taken``) only
+    for a user name that the visitor chose: that names nobody. Whether the ID number has an
+    account is returned, never raised (see ``accounts.registration``).
     """
     errors = _FieldErrors()
     username_arg = username
@@ -165,27 +180,58 @@ def citizen_register(*, real_name: str, id_number: str, phone: str, password: st
     _check_password(errors, password, candidate)
     errors.raise_if_any(_("注册信息有误，请按提示修改"))
     assert checked is not None
-
     username_given = bool((username_arg or "").strip())
-    _citizen_uniqueness(errors, username=username, id_number=checked.number, username_given=username_given)
-    errors.raise_if_any(_registration_refused_message(), conflict=True)
+    id_taken = User.objects.filter(id_number_index=crypto.blind_index(checked.number, purpose="id_number")).exists()
+    name_taken = User.objects.filter(username__iexact=username).exists()
+    if name_taken and username_given:  # named whatever the ID number's state, so it tells nothing about it
+        errors.add("username", "username_taken", _("该用户名已被使用，请换一个"))
+        errors.raise_if_any(_("该用户名已被使用，请换一个"), conflict=True)
+    return CitizenApplication(real_name=real_name, id_number=checked.number, phone=phone, username=username,
+                              username_given=username_given, warnings=list(checked.warnings),
+                              already_registered=id_taken or name_taken)
 
-    user = candidate
-    user.set_id_number(checked.number)
-    user.set_phone(phone)
-    user.set_password(password)
-    user.id_number_warning = ",".join(checked.warnings)
+
+def citizen_account_create(*, application: CitizenApplication, password_hash: str) -> Registration:
+    """Create the citizen account of a checked ``application`` whose password is already hashed.
+
+    A taken ID number or user name (checked again here: time passed since the check) is a
+    :class:`Conflict` with the generic ``registration_refused`` answer; nothing is created.
+    """
+    errors = _FieldErrors()
+    _citizen_uniqueness(errors, username=application.username, id_number=application.id_number,
+                        username_given=application.username_given)
+    errors.raise_if_any(_registration_refused_message(), conflict=True)
+    user = User(username=application.username, real_name=application.real_name, kind=AccountKind.CITIZEN)
+    user.set_id_number(application.id_number)
+    user.set_phone(application.phone)
+    user.password = password_hash
+    user.id_number_warning = ",".join(application.warnings)
     try:
         with transaction.atomic():
             user.save(force_insert=True)
             audit_record(action="account.register", actor=user, obj=user,
-                         after=_register_snapshot(user, checked.warnings))
+                         after=_register_snapshot(user, application.warnings))
     except IntegrityError as exc:  # a concurrent double submit won the race
-        _citizen_uniqueness(errors, username=username, id_number=checked.number, username_given=username_given)
+        _citizen_uniqueness(errors, username=application.username, id_number=application.id_number,
+                            username_given=application.username_given)
         if not errors.items:
             errors.add("", "registration_refused", _registration_refused_message())
         raise Conflict(_registration_refused_message(), details={"errors": errors.items}) from exc
-    return Registration(user=user, warnings=list(checked.warnings))
+    return Registration(user=user, warnings=list(application.warnings))
+
+
+def citizen_register(*, real_name: str, id_number: str, phone: str, password: str,
+                     username: str = "") -> Registration:
+    """Register a citizen (自然人) at once, for trusted callers (window staff, seeding, tests).
+
+    The public pages and API go through ``accounts.registration`` instead, which confirms the
+    mobile number by SMS and never tells a visitor whether an ID number has an account.
+    Raises :class:`InvalidInput` for bad input and :class:`Conflict` for a taken ID number or
+    user name; nothing is created in either case.
+    """
+    application = citizen_registration_check(real_name=real_name, id_number=id_number, phone=phone,
+                                             password=password, username=username)
+    return citizen_account_create(application=application, password_hash=make_password(password))
 
 
 def enterprise_register(*, credit_code: str, enterprise_name: str, legal_representative: str,

@@ -1,5 +1,7 @@
 """Sign-in (with django-axes lockout), two-factor for staff, registration and the account page.
 
+Citizen registration has two pages: the form, then the SMS code (``accounts.registration``).
+
 Flow: ``/accounts/login/`` (password) → staff only: ``/accounts/2fa/`` (TOTP or backup
 code), or ``/accounts/2fa/setup/`` if they have no authenticator yet → ``next`` or home.
 """
@@ -28,12 +30,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from yiwang.accounts import services
+from yiwang.accounts import registration, services
 from yiwang.accounts.forms import (
     CitizenRegisterForm,
     EnterpriseRegisterForm,
     LoginForm,
     OtpForm,
+    RegistrationCodeForm,
     TotpConfirmForm,
 )
 from yiwang.accounts.identity import warning_text
@@ -222,10 +225,15 @@ def _registered(request: HttpRequest, result: services.Registration) -> HttpResp
     return redirect("accounts:me")
 
 
+PENDING_SESSION_KEY = "accounts.pending_registration"
+
+
 @sensitive_post_parameters("password", "password2", "id_number")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register_citizen(request: HttpRequest) -> HttpResponse:
+    """Step 1 of citizen registration: the form. A valid form always leads to the code page,
+    whether or not the ID number has an account (``accounts.registration``)."""
     if request.user.is_authenticated:
         return redirect("accounts:me")
     form = CitizenRegisterForm(request.POST if request.method == "POST" else None)
@@ -235,16 +243,60 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
         if allowed and form.is_valid():
             data = form.cleaned_data
             try:
-                result = services.citizen_register(real_name=data["real_name"], id_number=data["id_number"],
-                                                   phone=data["phone"], password=data["password"],
-                                                   username=data.get("username", ""))
+                pending = registration.citizen_registration_begin(
+                    real_name=data["real_name"], id_number=data["id_number"], phone=data["phone"],
+                    password=data["password"], username=data.get("username", ""))
+            except RateLimited as exc:
+                form.add_error(None, exc.message)
+                allowed = False
             except DomainError as exc:
                 form.add_service_error(exc)
             else:
-                return _registered(request, result)
+                request.session[PENDING_SESSION_KEY] = pending.token
+                return redirect("accounts:register_citizen_confirm")
         status = 400 if allowed else 429
     return render(request, "accounts/register_form.html",
                   {"form": form, "title": _("个人注册"), "kind": "citizen"}, status=status)
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register_citizen_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: the SMS code. Only a right code creates the account and signs the visitor in."""
+    if request.user.is_authenticated:
+        return redirect("accounts:me")
+    token = request.session.get(PENDING_SESSION_KEY, "")
+    phone_masked = registration.pending_phone_masked(token=token) if token else None
+    if phone_masked is None:
+        request.session.pop(PENDING_SESSION_KEY, None)
+        messages.info(request, _("验证码已失效，请重新填写注册信息"))
+        return redirect("accounts:register_citizen")
+    form = RegistrationCodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            rate_limit_hit(scope="accounts.register_confirm", client=client_key(request))
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            if form.is_valid():
+                try:
+                    result = registration.citizen_registration_confirm(token=token, code=form.cleaned_data["code"])
+                except DomainError as exc:
+                    if exc.code == "registration_expired":
+                        request.session.pop(PENDING_SESSION_KEY, None)
+                        messages.error(request, exc.message)
+                        return redirect("accounts:register_citizen")
+                    form.add_service_error(exc)
+                else:
+                    request.session.pop(PENDING_SESSION_KEY, None)
+                    return _registered(request, result)
+            status = 400
+    context = {"form": form, "sent": registration.sent_message(phone_masked),
+               "demo_code": settings.ACCOUNTS_REGISTER_DEMO_CODE}
+    return render(request, "accounts/register_confirm.html", context, status=status)
 
 
 @sensitive_post_parameters("password", "password2", "legal_rep_id_number")
