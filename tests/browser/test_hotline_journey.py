@@ -9,7 +9,7 @@ from django.test import Client
 from tests.conftest import login
 from tests.hotline.conftest import fresh_engine, hl  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _as(page, live_server, user) -> None:

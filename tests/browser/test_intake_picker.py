@@ -8,7 +8,7 @@ import pytest
 from tests.browser.test_hotline_journey import _as
 from tests.hotline.conftest import fresh_engine, hl  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_cascading_picker_and_place_search(page, live_server, hl, county):  # noqa: F811

@@ -9,7 +9,7 @@ import pytest
 from tests.cases.conftest import _calendar  # noqa: F401 - official holidays (re-seeded after flushes)
 from tests.cases.factories import position_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

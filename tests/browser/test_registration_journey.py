@@ -9,7 +9,7 @@ from tests.accounts.helpers import STRONG_PASSWORD, VALID_ID
 from yiwang.accounts.models import User
 from yiwang.notify.models import NotificationTemplate
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from tests.cases.test_handling_helpers import make_case
 from tests.conftest import login, make_position, make_user
 from tests.supervision.conftest import _calendar  # noqa: F401 - holiday data
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _as(page, live_server, user) -> None:
