@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.audit import audit_record
+from yiwang.core.audit_actions import ACTION_LABELS, action_filter_groups, action_label
 from yiwang.core.errors import DomainError, PermissionDenied
 from yiwang.org import selectors as org_selectors
 from yiwang.org.middleware import SESSION_KEY
@@ -139,7 +140,16 @@ def person_unmask_view(request: HttpRequest, user_id: int) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     from yiwang.core.selectors import audit_events_for_position
 
+    action = request.GET.get("action", "")
     events = audit_events_for_position(position=request.position,  # type: ignore[attr-defined]
-                                       action=request.GET.get("action", ""))
+                                       action=action)
+    if action in ACTION_LABELS:  # one chosen action, not every code it prefixes (return → return_review)
+        events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "console/audit.html", {"page": page, "action": request.GET.get("action", "")})
+    for event in page:
+        event.action_label = action_label(event.action)  # type: ignore[attr-defined]
+    groups = action_filter_groups()
+    known = any(action == prefix or any(action == code for code, _label in codes) for _n, prefix, codes in groups)
+    return render(request, "console/audit.html", {
+        "page": page, "action": action, "action_groups": groups, "action_unlisted": bool(action) and not known,
+    })

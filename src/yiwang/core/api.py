@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from yiwang.api.auth import SessionAuth
+from yiwang.core.audit_actions import action_label
 from yiwang.core.errors import DomainError, ErrorCode
 from yiwang.core.selectors import audit_events_for_position
 
@@ -25,6 +26,7 @@ class AuditEventOut(Schema):
     position_id: int | None
     position_label: str
     action: str
+    action_label: str = Field(description="动作的中文名称（审计动作登记表），未登记的动作原样返回代码")
     object_type: str
     object_id: str
     before: Any = None
@@ -33,6 +35,10 @@ class AuditEventOut(Schema):
     partition: int
     seq: int
     hash: str
+
+    @staticmethod
+    def resolve_action_label(obj: Any) -> str:
+        return action_label(obj.action)
 
 
 class AuditEventPage(Schema):
