@@ -112,7 +112,7 @@ def _apply_context(request: HttpRequest, version: ServiceItemVersion, *, case: C
         "fee_total": services.fee_quote(version), "fee_lines": fee_lines(version),
         "places": _places(version) if channel == Channel.ONLINE else [],
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
-        "errors": errors or {}, "error": error, "values": request.POST if request.method == "POST" else
+        "errors": errors or {}, "field_labels": {"note": _("申请说明")}, "error": error, "values": request.POST if request.method == "POST" else
         (case.form_data if case else {}), "action_url": action_url or request.path,
         "needs_applicant": channel != Channel.ONLINE,
     }

@@ -63,14 +63,17 @@ def workdays_left(remaining: int | str | None) -> str:
     return ngettext("剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", n) % {"n": n}
 
 
-@register.inclusion_tag("core/_field_errors.html")
-def field_errors(errors: dict[str, Any] | None, materials: Any = None, only: str = "") -> dict[str, Any]:
+@register.inclusion_tag("core/_field_errors.html", takes_context=True)
+def field_errors(context: Any, errors: dict[str, Any] | None, materials: Any = None, only: str = "") -> dict[str, Any]:
     """The error summary: one ``<li>`` per field, "标签：提示".
 
     ``materials`` (an item's materials) names ``material_<pk>`` errors after the material; ``only``
-    keeps the keys that start with it (e.g. ``"material_"`` under the upload fields).
+    keeps the keys that start with it (e.g. ``"material_"`` under the upload fields). A page whose
+    form labels a shared field its own way passes ``field_labels`` in its context (``note`` is
+    "申请说明" on the application form).
     """
-    labels = {f"material_{m.pk}": str(m.name) for m in (materials or [])}
+    labels = {**(context.get("field_labels") or {}),
+              **{f"material_{m.pk}": str(m.name) for m in (materials or [])}}
     rows = labelled_errors(errors or {}, labels)
     if only:
         rows = [row for row in rows if row["key"].startswith(only)]
