@@ -25,6 +25,12 @@ def _window_case(version, clerk, **kwargs):
                                received_on=RECEIVED, **kwargs)
 
 
+def _notice_text(notice) -> str:
+    from tests.licences.test_notices import _text
+
+    return _text(notice)
+
+
 @pytest.fixture
 def deferral_item(county):
     """容缺受理 configured: the venue photos may follow within 5 working days; the licence is 免提交."""
@@ -99,6 +105,9 @@ def test_deferred_acceptance_records_promise_clock_and_blocks_grant_until_suppli
     assert clock.due_date == row.due_date == date(2026, 10, 13)
     assert AuditEvent.objects.filter(action="case.deferral.promise").count() == 1
     assert case.notices.get(kind="accept").context["deferred"][0]["name"] == "经营场所照片"
+    # and the 受理通知书 lists the deferred material with its promised date
+    notice_text = _notice_text(case.notices.get(kind="accept"))
+    assert "容缺受理" in notice_text and "经营场所照片" in notice_text and "2026年10月13日" in notice_text
     # and late it shows as overdue
     assert list(deferral.overdue_deferrals(today=date(2026, 10, 14))) == [row]
     # and a grant is refused until the material arrives
