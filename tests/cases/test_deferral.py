@@ -148,3 +148,22 @@ def test_applicant_supplies_deferred_material_from_my_case(client, deferral_item
     row.refresh_from_db()
     assert row.supplied_at is not None
     assert "请按承诺补交容缺材料" not in client.get(f"/cases/mine/{case.pk}/").content.decode()
+
+
+def test_supplement_acceptance_days_is_a_documented_setting(settings, monkeypatch):
+    from pathlib import Path
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from yiwang.cases.acceptance import supplement_acceptance_days
+    from yiwang.env import env_int
+
+    # the acceptance period that restarts after the last supplemented material: 5 working days by default
+    assert settings.CASE_SUPPLEMENT_ACCEPTANCE_DAYS == 5 == supplement_acceptance_days()
+    settings.CASE_SUPPLEMENT_ACCEPTANCE_DAYS = 7
+    assert supplement_acceptance_days() == 7
+    # set from the environment, documented in .env.example, and never zero
+    assert "YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS=5" in (Path(__file__).parents[2] / ".env.example").read_text()
+    monkeypatch.setenv("YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS", "0")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS", 5, minimum=1)
