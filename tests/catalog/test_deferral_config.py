@@ -211,3 +211,20 @@ def test_old_workbook_without_the_columns_still_imports(draft, admin_user):
     out = io.BytesIO()
     workbook.save(out)
     assert excel.catalog_import(data=out.getvalue(), actor=admin_user, position=position_of(admin_user))["updated"] == 1
+
+
+def test_api_sets_and_shows_the_deferral_configuration(client, admin_user, draft):
+    import json
+
+    login(client, admin_user)
+    base = f"/api/v1/catalog/manage/items/{draft.item.base_code}/versions/{draft.number}"
+    patched = client.patch(base, data=json.dumps({"fields": {"deferral_days": 5}}), content_type="application/json")
+    assert patched.status_code == 200 and patched.json()["deferral_days"] == 5
+    added = client.post(f"{base}/materials", content_type="application/json",
+                        data=json.dumps({"name": "健康证明", "deferrable": True}))
+    assert added.status_code == 201 and added.json()["deferrable"] is True
+    refused = client.post(f"{base}/materials", content_type="application/json",
+                          data=json.dumps({"name": "其他", "required": False, "deferrable": True}))
+    assert refused.status_code == 400 and "deferrable" in refused.json()["details"]["fields"]
+    shown = client.get(base).json()
+    assert {m["name"]: m["deferrable"] for m in shown["materials"]}["健康证明"] is True
