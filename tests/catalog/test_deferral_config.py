@@ -228,3 +228,13 @@ def test_api_sets_and_shows_the_deferral_configuration(client, admin_user, draft
     assert refused.status_code == 400 and "deferrable" in refused.json()["details"]["fields"]
     shown = client.get(base).json()
     assert {m["name"]: m["deferrable"] for m in shown["materials"]}["健康证明"] is True
+
+
+def test_review_page_shows_the_configuration_and_its_problems(client, admin_user, draft):
+    services.version_update(version=draft, fields={"deferral_days": 5}, actor=admin_user,
+                            position=position_of(admin_user))
+    services.version_submit(version=draft, actor=admin_user, position=position_of(admin_user))
+    login(client, admin_user)
+    page = client.get(_url(draft)).content.decode()
+    assert "允许，承诺补交期限 5 个工作日" in page
+    assert "允许容缺受理的事项须至少将一项必要材料标注为可容缺" in page
