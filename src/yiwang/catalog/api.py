@@ -59,6 +59,7 @@ class MaterialOut(Schema):
     acceptance_standard: str
     note: str
     can_share: bool
+    deferrable: bool = False
     blank_form_url: str | None
     sample_url: str | None
 
@@ -98,6 +99,7 @@ class VersionOut(Schema):
     promised_limit: int
     promised_unit: str
     limit_note: str
+    deferral_days: int = 0
     is_charged: bool
     special_procedures: str
     result_name: str
@@ -155,6 +157,7 @@ class MaterialIn(Schema):
     acceptance_standard: str = ""
     note: str = ""
     can_share: bool = False
+    deferrable: bool = False
 
 
 class FeeIn(Schema):
@@ -193,7 +196,8 @@ def _version_out(v: ServiceItemVersion) -> VersionOut:
         acceptance_conditions=v.acceptance_conditions, handling_form=v.handling_form,
         quantity_limit=v.quantity_limit, statutory_limit=v.statutory_limit, statutory_unit=v.statutory_unit,
         promised_limit=v.promised_limit, promised_unit=v.promised_unit, limit_note=v.limit_note,
-        is_charged=v.is_charged, special_procedures=v.special_procedures, result_name=v.result_name,
+        deferral_days=v.deferral_days, is_charged=v.is_charged, special_procedures=v.special_procedures,
+        result_name=v.result_name,
         result_type=v.result_type, licence_template=v.licence_template, onsite_visits=v.onsite_visits,
         online_depth=v.online_depth, express_delivery=v.express_delivery, online_payment=v.online_payment,
         booking=v.booking, place=v.place, hours=v.hours, consult_phone=v.consult_phone,
@@ -201,7 +205,7 @@ def _version_out(v: ServiceItemVersion) -> VersionOut:
         process_id=v.process_id, published_at=v.published_at, review_note=v.review_note,
         materials=[MaterialOut(
             id=m.pk, order=m.order, name=m.name, required=m.required, form=m.form, source=m.source, copies=m.copies,
-            acceptance_standard=m.acceptance_standard, note=m.note, can_share=m.can_share,
+            acceptance_standard=m.acceptance_standard, note=m.note, can_share=m.can_share, deferrable=m.deferrable,
             blank_form_url=m.blank_form.url if m.blank_form else None, sample_url=m.sample.url if m.sample else None,
         ) for m in v.materials.all()],
         fees=[FeeOut(id=f.pk, name=f.name, amount=f.amount, unit=f.unit, basis=f.basis, reducible=f.reducible)
@@ -342,7 +346,8 @@ def manage_material_add(request: HttpRequest, base_code: str, number: int, paylo
     return Status(201, MaterialOut(id=m.pk, order=m.order, name=m.name, required=m.required, form=m.form,
                                    source=m.source, copies=m.copies, acceptance_standard=m.acceptance_standard,
                                    note=m.note,
-                                   can_share=m.can_share, blank_form_url=None, sample_url=None))
+                                   can_share=m.can_share, deferrable=m.deferrable, blank_form_url=None,
+                                   sample_url=None))
 
 
 @router.delete("/manage/items/{base_code}/versions/{number}/materials/{material_id}",
