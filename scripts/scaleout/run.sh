@@ -77,6 +77,7 @@ start() {
   setsid "$@" >"$WORK/logs/$name.log" 2>&1 &
   PIDS+=($!)
   echo $! >"$WORK/$name.pid"
+  disown $!  # the kill -9 is on purpose: no "Killed" job notice
 }
 
 # --- fresh database and queue, migrated and seeded once ------------------------------------------
