@@ -28,5 +28,6 @@ def test_two_app_servers_and_two_consumers_behind_haproxy():
                          capture_output=True, text=True, timeout=1800, check=False)
 
     summary = [line for line in run.stdout.splitlines() if line.startswith("[scaleout]")]
+    print("\n".join(summary))  # shown with -rA or -s
     assert run.returncode == 0, "\n".join(summary) + "\n" + run.stderr[-3000:]
     assert summary[-1].startswith("[scaleout] PASS")
