@@ -27,6 +27,7 @@ APP2_PORT=$((PORT + 2))
 WORK="${SCALEOUT_DIR:-$(mktemp -d /tmp/yiwang-scaleout.XXXXXX)}"
 mkdir -p "$WORK/var" "$WORK/media" "$WORK/logs"
 
+export PGOPTIONS="-c client_min_messages=warning"
 log() { printf '[scaleout] %s\n' "$*" >&2; }
 
 # --- haproxy from Debian ------------------------------------------------------------------------
