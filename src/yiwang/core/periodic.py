@@ -11,7 +11,9 @@ acceptance N times. :func:`periodic_once` replaces ``db_periodic_task`` and guar
    constraint decides, on SQLite and PostgreSQL alike, with no shared cache needed; the
    others log "skipped" and return ``None``;
 3. if the body raises, the claim is released so a retry (or the other consumer) may run it:
-   a slot is run at least once and, when it succeeds, exactly once.
+   a slot is run at least once and, when it succeeds, exactly once. A consumer killed in the
+   middle of a body leaves its claim without ``finished_at``; the next slot catches up, as every
+   periodic body is a set-based pass over what is due.
 
 ``task.call_local()`` stays the unguarded body: an operator's explicit "run it now".
 Claims older than :data:`KEEP_DAYS` are pruned by the next claim of the same task.
