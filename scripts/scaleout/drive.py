@@ -3,12 +3,13 @@
 Through the haproxy in front of two app servers (round-robin, no stickiness), it proves:
 
 1. **journey**: the README journey works whichever server answers: the citizen applies for 食品经营许可
-   with five uploads, ``clerk`` accepts, ``samr_reviewer`` reviews, ``samr_approver`` grants; staff pass
+   with its required uploads, ``clerk`` accepts, ``samr_reviewer`` reviews, ``samr_approver`` grants; staff pass
    two-factor (TOTP, and a backup code for the clerk); ``supervisor`` switches position. Every form is
    fetched from one server and posted to the other (sessions and CSRF shared), and every uploaded file
    is downloaded back from both servers with the same SHA-256 (shared storage);
 2. **periodic**: both consumers enqueue ``core.audit_anchor`` every minute, and each slot runs once;
-3. **kill -9**: concurrent submissions with an ``Idempotency-Key`` (API, and web forms with uploads)
+3. **kill -9**: concurrent submissions with an ``Idempotency-Key`` (API: 生育登记; web forms with uploads:
+   食品经营许可)
    while one app server's process group is killed; after retrying the failures with the same keys,
    every key maps to exactly one case, every acknowledged answer names that case, and no case lacks
    its clock, submission event, audit event or materials.
@@ -40,7 +41,8 @@ import requests
 
 PASSWORD = "Yiwang-demo-2026"
 TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-FOOD_LICENCE = "010280014000"  # 食品经营许可
+FOOD_LICENCE = "010280014000"  # 食品经营许可: the journey and the web submissions, with uploads
+BIRTH_REGISTRATION = "200240046000"  # 生育登记: no material to upload, so one API call submits it
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SERVER_HEADER = "X-Yiwang-Server"
 
@@ -141,7 +143,7 @@ def journey(proxy: str) -> dict[str, Any]:
         browsers.append(Browser(proxy))
         return browsers[-1]
 
-    # -- citizen: apply online with five uploads (form from one server, POST to the other)
+    # -- citizen: apply online with its required uploads (form from one server, POST to the other)
     citizen = browser()
     sign_in(citizen, "citizen")
     apply_path = f"/cases/apply/{FOOD_LICENCE}/"
@@ -299,7 +301,7 @@ def kill_mid_load(proxy: str, work: Path, submissions: int, concurrency: int) ->
             if via == "api":
                 response = http.post(f"{proxy}/api/v1/cases/apply", timeout=60, headers={
                     "Idempotency-Key": key, "X-CSRFToken": http.cookies.get("csrftoken", "")},
-                                       json={"base_code": FOOD_LICENCE, "submit": True,
+                                       json={"base_code": BIRTH_REGISTRATION, "submit": True,
                                              "form_data": {"address": f"莒南县大店镇 {key[:6]} 号"}})
                 ok = response.status_code in (200, 201)
                 case_id = response.json().get("id") if ok else None
