@@ -62,3 +62,8 @@ bench: install-dev
 vendor:
 	npm ci --no-audit --no-fund
 	npm run vendor
+
+## make scaleout: two app servers + two huey consumers on PostgreSQL + Redis behind haproxy (docs/operations.md).
+.PHONY: scaleout
+scaleout: install
+	PYTHON=$(abspath $(BIN)/python) scripts/scaleout/run.sh
