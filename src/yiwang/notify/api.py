@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_scope
+from yiwang.core.pagination import PageQuery
 from yiwang.notify import selectors, services
 
 router = Router()
@@ -29,10 +30,8 @@ class InboxOut(Schema):
     items: list[InboxMessageOut]
 
 
-class InboxQuery(Schema):
+class InboxQuery(PageQuery):
     unread_only: bool = False
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
 class SendIn(Schema):
@@ -58,7 +57,7 @@ def inbox(request: HttpRequest, filters: Query[InboxQuery]) -> dict[str, Any]:
     return {
         "unread": selectors.inbox_unread_count(request.user),  # type: ignore[arg-type]
         "total": queryset.count(),
-        "items": list(queryset[filters.offset : filters.offset + filters.limit]),
+        "items": list(filters.window(queryset)),
     }
 
 
