@@ -103,7 +103,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "yiwang.core.nul_guard.NulCharacterGuardMiddleware",
+    "yiwang.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.core.locale.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -52,36 +52,36 @@ def _session_cookies(client, user) -> dict[str, str]:
 
 
 def _run(schema, call_kwargs: dict[str, Any]) -> list[str]:
-    """Run every operation in both generation modes; return one line per failing operation."""
-    failures: list[str] = []
+    """Every operation in both generation modes; one line per (operation, failed check), with an example."""
+    failures: dict[tuple[str, str], str] = {}
     app = schema.app
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
-            errors: list[str] = []
 
-            @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-            @given(case=strategy)
-            def check(case) -> None:
-                response = case.call(app=app, headers=dict(call_kwargs.get("headers", {})),
-                                     cookies=dict(call_kwargs.get("cookies", {})))
-                try:
-                    case.validate_response(response, checks=CHECKS)
-                except (AssertionError, FailureGroup) as exc:
-                    if len(errors) < 3:
-                        detail = "; ".join(str(e).splitlines()[0] for e in getattr(exc, "exceptions", [exc]))
-                        errors.append(f"{case.method} {case.formatted_path} {case.query or ''} "
-                                      f"-> {response.status_code}: {detail[:300]}")
-
+    def check_operation(operation: Any, mode: GenerationMode) -> None:
+        @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def run_case(case: Any) -> None:
+            response = case.call(app=app, headers=dict(call_kwargs.get("headers", {})),
+                                 cookies=dict(call_kwargs.get("cookies", {})))
             try:
-                check()  # noqa: B023 - check() runs before the loop moves on
-            except Unsatisfiable:
-                assert mode is GenerationMode.NEGATIVE, operation.label  # no invalid input exists
-            if errors:
-                failures.append(f"[{mode.value}] {operation.label}\n    " + "\n    ".join(errors))
-    return failures
+                case.validate_response(response, checks=CHECKS)
+            except (AssertionError, FailureGroup) as exc:
+                for error in getattr(exc, "exceptions", [exc]):
+                    title = str(error).splitlines()[0]
+                    failures.setdefault((operation.label, title), (
+                        f"[{mode.value}] {operation.label}: {title} (HTTP {response.status_code}) "
+                        f"e.g. {case.method} {case.formatted_path} query={case.query!r:.200} "
+                        f"body={getattr(case, 'body', None)!r:.200} -> {response.text[:300]}"))
+
+        try:
+            run_case()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE, operation.label  # no invalid input exists
+
+    for result in schema.get_all_operations():
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            check_operation(result.ok(), mode)
+    return list(failures.values())
 
 
 def _schema():

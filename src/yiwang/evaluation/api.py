@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from yiwang.api.auth import SessionAuth
+from yiwang.api.schemas import ErrorOut
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.pagination import PageQuery
 from yiwang.evaluation import selectors, services
@@ -264,7 +265,7 @@ def appeal_review(request: HttpRequest, pk: int, payload: AppealReviewIn) -> App
                                   uphold=payload.uphold, note=payload.note)
 
 
-@router.post("/window-sessions", response={201: SessionOut}, auth=STAFF)
+@router.post("/window-sessions", response={201: SessionOut, 404: ErrorOut}, auth=STAFF)
 def session_start(request: HttpRequest, payload: SessionIn) -> Any:
     """窗口评价器：开始服务。"""
     window = Window.objects.filter(pk=payload.window_id, is_active=True).first()

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_scope
+from yiwang.api.schemas import ErrorOut
 from yiwang.core.pagination import PageQuery
 from yiwang.notify import selectors, services
 
@@ -66,7 +67,7 @@ def inbox_read(request: HttpRequest, message_id: int) -> Any:
     return services.inbox_message_mark_read(user=request.user, message_id=message_id)  # type: ignore[arg-type]
 
 
-@router.post("/send", response=list[SentMessageOut], auth=[ApiKeyAuth(), SessionAuth()], summary="发送通知")
+@router.post("/send", response={200: list[SentMessageOut], 404: ErrorOut}, auth=[ApiKeyAuth(), SessionAuth()], summary="发送通知")
 def send(request: HttpRequest, payload: SendIn) -> Any:
     require_scope(request, "notify:send")
     key = api_key_of(request)

@@ -1,9 +1,13 @@
-"""Refuse NUL characters in a request before any code sees them.
+"""Refuse input that the database cannot hold, with 400 instead of a 500 from deep in a driver.
 
-PostgreSQL text cannot hold U+0000: a NUL in a path parameter, a query-string value, a form field
-or a JSON string would reach a filter or a save and fail deep inside the database driver (500).
-:class:`NulCharacterGuardMiddleware` answers such a request at the door with 400: ``{code, message,
-details}`` under ``/api/``, the platform's 400 page elsewhere. Nothing a person types contains NUL.
+* **NUL characters.** PostgreSQL text cannot hold U+0000: a NUL in a path parameter, a query-string
+  value, a form field or a JSON string would reach a filter or a save and fail inside the driver.
+  :class:`InputGuardMiddleware` answers such a request at the door. Nothing a person types is NUL.
+* **Integers beyond 64 bits.** An id or number such as ``2**80`` in a path or query parameter
+  raises ``OverflowError`` when SQLite binds it. The middleware turns that error, wherever it is
+  raised while handling the request, into the same 400 (the request's transaction is rolled back).
+
+The answer is ``{code: "invalid", message, details}`` under ``/api/``, the platform's 400 page elsewhere.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import BadRequest
+from django.core.handlers.exception import response_for_exception
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -54,8 +59,15 @@ def nul_location(request: HttpRequest) -> str | None:
     return None
 
 
-class NulCharacterGuardMiddleware:
-    """400 for a request with U+0000 in its path, query string, form fields or JSON body."""
+def _bad_request(request: HttpRequest, message: str, details: dict[str, Any]) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"code": "invalid", "message": message, "details": details},
+                            status=400, json_dumps_params={"ensure_ascii": False})
+    return response_for_exception(request, BadRequest(message))
+
+
+class InputGuardMiddleware:
+    """400 for U+0000 in the path, query string, form fields or JSON body, and for integer overflow."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -64,8 +76,9 @@ class NulCharacterGuardMiddleware:
         where = nul_location(request)
         if where is None:
             return self.get_response(request)
-        message = _("请求中含有不允许的控制字符")
-        if request.path_info.startswith(API_PREFIX):
-            return JsonResponse({"code": "invalid", "message": message, "details": {"location": where}},
-                                status=400, json_dumps_params={"ensure_ascii": False})
-        raise BadRequest(message)
+        return _bad_request(request, _("请求中含有不允许的控制字符"), {"location": where})
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError):
+            return _bad_request(request, _("数值超出允许范围"), {"reason": "integer_overflow"})
+        return None
