@@ -24,6 +24,7 @@ from yiwang.catalog import excel, selectors, services
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.pagination import PageQuery
+from yiwang.core.search_query import clean_search_query
 from yiwang.org.roles import Perm
 
 router = Router()
@@ -266,8 +267,9 @@ def manage_items(request: HttpRequest, q: str = "") -> list[StaffItemOut]:
     """事项管理：列出范围内的事项。"""
     require_access(request, scope="catalog:read", perm=Perm.CATALOG_EDIT)
     qs = _staff_items(request)
+    q = clean_search_query(q, max_length=50)
     if q:
-        qs = qs.filter(name__icontains=q[:50])
+        qs = qs.filter(name__icontains=q)
     return [StaffItemOut(base_code=i.base_code, name=i.name, department_code=i.department.code,
                          is_active=i.is_active,
                          published_version=i.published_version.number if i.published_version else None)

@@ -7,7 +7,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,8 @@ from django.views.decorators.http import require_POST
 from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError
+from yiwang.core.pagination import page_of
+from yiwang.core.search_query import clean_search_query
 from yiwang.org import selectors as org_selectors
 from yiwang.org.middleware import SESSION_KEY
 from yiwang.org.roles import Perm
@@ -75,10 +76,10 @@ def switch_position(request: HttpRequest) -> HttpResponse:
 def org_tree(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
     divisions = org_selectors.division_list_for_position(position=position)
-    query = request.GET.get("q", "").strip()
+    query = clean_search_query(request.GET.get("q"))
     if query:
         divisions = divisions.filter(name__contains=query)
-    page = Paginator(divisions, 50).get_page(request.GET.get("page"))
+    page = page_of(request, divisions, 50)
     return render(request, "console/org.html", {
         "page": page, "q": query,
         "departments": org_selectors.department_list_for_position(position=position)[:200],
@@ -90,7 +91,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 def people(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
     positions = org_selectors.staff_positions_for_position(position=position)
-    page = Paginator(positions, 50).get_page(request.GET.get("page"))
+    page = page_of(request, positions, 50)
     return render(request, "console/people.html", {"page": page,
                                                    "can_unmask": has_perm(position, Perm.PERSON_UNMASK)})
 
@@ -113,5 +114,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     events = audit_events_for_position(position=request.position,  # type: ignore[attr-defined]
                                        action=request.GET.get("action", ""))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = page_of(request, events, 50)
     return render(request, "console/audit.html", {"page": page, "action": request.GET.get("action", "")})
