@@ -6,8 +6,8 @@ who passed two-factor. Run it longer (see docs/api.md)::
 
     YIWANG_SCHEMATHESIS_EXAMPLES=200 pytest tests/api/test_schemathesis.py
 
-The database holds a small county with a published item, a submitted case, a rating and a hotline
-ticket, so operations reach real code rather than only 404s.
+The database holds a small county (tests/conftest.py) with its personas, a published item and a
+submitted case, so operations reach real code rather than only 404s.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from tests.conftest import login
 
 EXAMPLES = int(os.environ.get("YIWANG_SCHEMATHESIS_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
-# Operations whose success needs a real second person or file (signed PDF, workbook): schemathesis
-# still calls them; only the 2xx body check is skipped where the body is a file, never a JSON schema.
 OPENAPI_PATH = "/api/v1/openapi.json"
 
 
