@@ -262,7 +262,7 @@ def callback(request: HttpRequest, ticket_id: int, payload: TicketCallbackIn) ->
 
 
 @router.get("/publication-queue", auth=[SessionAuth()], summary="公开审核队列")
-def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
+def publication_queue(request: HttpRequest, limit: Limit = 50) -> list[dict[str, Any]]:
     """公开审核: answered tickets with the caller's consent, waiting for the centre's review."""
     _user(request)
     qs = selectors.publication_review_queue(position=_position(request))[:max(1, min(limit, 200))]
