@@ -43,6 +43,8 @@ def realistic_county(county, applicant, clerk_a, supervisor, admin_user):
 
 def _session_cookies(client, user) -> dict[str, str]:
     login(client, user)
+    whoami = client.get("/api/v1/system/whoami").json()
+    assert whoami["auth"] == "session" and whoami["user"], whoami  # fully signed in: the run reaches staff code
     token = "schemathesis0csrf0token000000000"  # an unmasked secret: cookie and header carry the same
     cookies = {name: morsel.value for name, morsel in client.cookies.items()}
     cookies["csrftoken"] = token
