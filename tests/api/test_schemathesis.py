@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import openapi
@@ -82,6 +83,13 @@ def _run(schema, call_kwargs: dict[str, Any]) -> list[str]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             check_operation(result.ok(), mode)
     return list(failures.values())
+
+
+# On PostgreSQL a database error inside one request aborts the test's wrapping transaction, so every
+# later request fails too and the run reports noise instead of findings. Until the run uses a
+# transaction per request there (like production), it runs on SQLite only: see docs/api.md.
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite",
+                                reason="schemathesis run needs per-request transactions on PostgreSQL")
 
 
 def _schema():
