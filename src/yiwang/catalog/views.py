@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -30,6 +29,8 @@ from yiwang.catalog.models import (
 )
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.pagination import page_of
+from yiwang.core.search_query import clean_search_query
 
 logger = logging.getLogger(__name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,7 +66,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = selectors.item_search(q=params["q"], department=params["department"] or None,
                                     theme=params["theme"] or None, level=params["level"] or None,
                                     audience=params["audience"] or None)
-    page = Paginator(results, 20).get_page(request.GET.get("page"))
+    page = page_of(request, results, 20)
     query = "&".join(f"{k}={v}" for k, v in params.items() if v)
     return render(request, "catalog/search.html", {
         "page": page, "params": params, "query": query, "levels": HandlingLevel.choices,
@@ -161,9 +162,9 @@ def _position(request: HttpRequest) -> Any:
 @staff_required
 def manage_list(request: HttpRequest) -> HttpResponse:
     position = _position(request)
-    q = request.GET.get("q", "").strip()[:50]
+    q = clean_search_query(request.GET.get("q"), max_length=50)
     items = selectors.item_list_for_position(position=position, q=q)
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = page_of(request, items, 50)
     return render(request, "catalog/manage_list.html", {"page": page, "q": q})
 
 
