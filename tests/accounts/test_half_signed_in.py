@@ -232,13 +232,15 @@ _NOISE = [
     re.compile(rb"\b\d{2}:\d{2}(:\d{2})?\b"),  # clocks on displays
     re.compile(rb'content="[A-Za-z0-9]{64}"'),
     re.compile(rb'nonce="[^"]*"'),
+    # flash messages left by this session's own earlier requests in the walk (e.g. 验证码已失效)
+    re.compile(rb'<div class="messages" role="status">.*?</div>', re.S),
 ]
 
 
 def _normalised(content: bytes) -> bytes:
     for pattern in _NOISE:
         content = pattern.sub(b"", content)
-    return content
+    return re.sub(rb"\s+", b" ", content)  # layout whitespace around what was removed
 
 
 def _problem(half: Any, anon: Any, half_delta: dict[str, int], anon_delta: dict[str, int]) -> str:
