@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Parallel workers for the suite (pytest-xdist): one per core. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint install install-dev serve migrate seed bench clean-var system-packages-run system-packages-test
 
@@ -47,7 +49,7 @@ run: seed
 
 ## make test: system packages (fonts, Chromium), install the dev dependencies, run the whole suite.
 test: system-packages-test install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
@@ -62,3 +64,8 @@ bench: install-dev
 vendor:
 	npm ci --no-audit --no-fund
 	npm run vendor
+
+## make scaleout: two app servers + two huey consumers on PostgreSQL + Redis behind haproxy (docs/operations.md).
+.PHONY: scaleout
+scaleout: install
+	PYTHON=$(abspath $(BIN)/python) scripts/scaleout/run.sh

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yiwang.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.core.locale.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -331,6 +332,10 @@ USE_TZ = True
 # --- Working-day clock ------------------------------------------------------
 # A clock turns yellow when this many working days or fewer remain (REGULATIONS: warn 1 day before).
 CLOCK_YELLOW_REMAINING_WORKDAYS = env_int("YIWANG_CLOCK_YELLOW_DAYS", 1, minimum=0)
+# After a timely supplement notice (补正告知) the acceptance period restarts on the day the last
+# supplemented material arrives: this many working days to decide whether to accept (行政许可法 Art. 32:
+# 5 days; REGULATIONS.md). Not the 容缺 deadline, which each catalogue item sets (deferral_days).
+CASE_SUPPLEMENT_ACCEPTANCE_DAYS = env_int("YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS", 5, minimum=1)
 
 # --- Notifications ------------------------------------------------------------
 NOTIFY_SMS_BACKEND = env_str("YIWANG_SMS_BACKEND", "file")  # file | console | http

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
-from django.templatetags.static import static
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
@@ -13,7 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     # Browsers and API clients ask for /favicon.ico whatever the page links; the file is in static.
-    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("yiwang/favicon.svg"))),
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static_url("yiwang/favicon.svg"))),
     path("accounts/", include("yiwang.accounts.urls")),
     path("console/", include("yiwang.console.urls")),
     path("inbox/", include("yiwang.notify.urls")),
@@ -32,9 +32,9 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.conf.urls.static import static as static_files
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += static_files(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 admin.site.site_header = _("一网 · 系统管理")
 admin.site.site_title = _("一网")

@@ -232,13 +232,15 @@ _NOISE = [
     re.compile(rb"\b\d{2}:\d{2}(:\d{2})?\b"),  # clocks on displays
     re.compile(rb'content="[A-Za-z0-9]{64}"'),
     re.compile(rb'nonce="[^"]*"'),
+    # flash messages left by this session's own earlier requests in the walk (e.g. 验证码已失效)
+    re.compile(rb'<div class="messages" role="status">.*?</div>', re.S),
 ]
 
 
 def _normalised(content: bytes) -> bytes:
     for pattern in _NOISE:
         content = pattern.sub(b"", content)
-    return content
+    return re.sub(rb"\s+", b" ", content)  # layout whitespace around what was removed
 
 
 def _problem(half: Any, anon: Any, half_delta: dict[str, int], anon_delta: dict[str, int]) -> str:
@@ -263,7 +265,11 @@ def _problem(half: Any, anon: Any, half_delta: dict[str, int], anon_delta: dict[
     if not kind.startswith(("text/", "application/json")):
         return ""  # a file the visitor gets too (a PDF differs only in its creation stamp)
     if _normalised(half.content) != _normalised(anon.content):
-        return "content differs from the visitor's"
+        import difflib
+
+        diff = difflib.unified_diff(_normalised(anon.content).decode(errors="replace").splitlines(),
+                                    _normalised(half.content).decode(errors="replace").splitlines(), lineterm="", n=0)
+        return "content differs from the visitor's: " + " | ".join(list(diff)[2:8])
     return ""
 
 
@@ -393,6 +399,7 @@ def test_every_api_operation_declares_auth_or_is_listed_public():
     """Deny by default: an operation without authentication is public only when it is named here."""
     public = {
         "yiwang_calendar_api_deadline", "yiwang_calendar_api_days_list", "yiwang_accounts_api_register_citizen",
+        "yiwang_accounts_api_register_citizen_confirm",
         "yiwang_accounts_api_register_enterprise", "yiwang_catalog_api_items", "yiwang_catalog_api_item_detail",
         "yiwang_workflow_api_process_detail", "yiwang_cases_api_fee_quote", "yiwang_cases_api_status",
         "yiwang_licences_api_verify", "yiwang_hotline_stats_api_hotline_stats", "yiwang_hotline_api_kb_search",

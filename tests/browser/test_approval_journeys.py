@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import login, make_position, make_user
+from tests.migration_data import restore_migration_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,6 +43,7 @@ def seeded_calendar(transactional_db):
     from yiwang.calendar.seeding import seed_calendar
 
     seed_calendar(CalendarDay, CalendarYear)
+    restore_migration_data()  # rules, templates, themes: another test may have flushed them
     engine.invalidate()
     engine.reset()
     yield

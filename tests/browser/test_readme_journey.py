@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import login
+from tests.migration_data import restore_migration_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -35,6 +36,7 @@ def demo(transactional_db, settings):
     from yiwang.calendar.seeding import seed_calendar
 
     seed_calendar(CalendarDay, CalendarYear)
+    restore_migration_data()  # rules, templates, themes: another test may have flushed them
     engine.invalidate()
     engine.reset()
     settings.DEMO_MODE = True
@@ -161,6 +163,10 @@ def test_readme_journey_food_licence_without_a_single_alert(page, live_server, d
     assert verify_url(licence).endswith(verify[len(live_server.url):])
 
     # -- and supervision has nothing to say about this case, at event time or in the sweep
+    # (with its rules in place: a silence because the rules were missing would prove nothing)
+    from yiwang.supervision.models import Rule
+
+    assert Rule.objects.filter(is_active=True).count() >= 10
     sweep(notify=False)
     alerts = list(Alert.objects.filter(case_id=case.pk).values_list("rule__code", "level", "message"))
     assert alerts == []

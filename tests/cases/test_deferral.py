@@ -25,6 +25,12 @@ def _window_case(version, clerk, **kwargs):
                                received_on=RECEIVED, **kwargs)
 
 
+def _notice_text(notice) -> str:
+    from tests.licences.test_notices import _text
+
+    return _text(notice)
+
+
 @pytest.fixture
 def deferral_item(county):
     """容缺受理 configured: the venue photos may follow within 5 working days; the licence is 免提交."""
@@ -99,6 +105,9 @@ def test_deferred_acceptance_records_promise_clock_and_blocks_grant_until_suppli
     assert clock.due_date == row.due_date == date(2026, 10, 13)
     assert AuditEvent.objects.filter(action="case.deferral.promise").count() == 1
     assert case.notices.get(kind="accept").context["deferred"][0]["name"] == "经营场所照片"
+    # and the 受理通知书 lists the deferred material with its promised date
+    notice_text = _notice_text(case.notices.get(kind="accept"))
+    assert "容缺受理" in notice_text and "经营场所照片" in notice_text and "2026年10月13日" in notice_text
     # and late it shows as overdue
     assert list(deferral.overdue_deferrals(today=date(2026, 10, 14))) == [row]
     # and a grant is refused until the material arrives
@@ -139,3 +148,22 @@ def test_applicant_supplies_deferred_material_from_my_case(client, deferral_item
     row.refresh_from_db()
     assert row.supplied_at is not None
     assert "请按承诺补交容缺材料" not in client.get(f"/cases/mine/{case.pk}/").content.decode()
+
+
+def test_supplement_acceptance_days_is_a_documented_setting(settings, monkeypatch):
+    from pathlib import Path
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from yiwang.cases.acceptance import supplement_acceptance_days
+    from yiwang.env import env_int
+
+    # the acceptance period that restarts after the last supplemented material: 5 working days by default
+    assert settings.CASE_SUPPLEMENT_ACCEPTANCE_DAYS == 5 == supplement_acceptance_days()
+    settings.CASE_SUPPLEMENT_ACCEPTANCE_DAYS = 7
+    assert supplement_acceptance_days() == 7
+    # set from the environment, documented in .env.example, and never zero
+    assert "YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS=5" in (Path(__file__).parents[2] / ".env.example").read_text()
+    monkeypatch.setenv("YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS", "0")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("YIWANG_CASE_SUPPLEMENT_ACCEPTANCE_DAYS", 5, minimum=1)

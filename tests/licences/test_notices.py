@@ -114,3 +114,21 @@ def test_a_reason_typed_with_its_own_full_stop_is_not_doubled(granted_case, kind
     # then no sentence ends twice
     assert "。。" not in text and "。）。" not in text and "。，" not in text
     assert "材料齐全，符合条件" in text or "不符合条件" in text
+
+
+def test_accept_notice_lists_deferred_materials_with_their_promised_dates(granted_case):
+    # given a case accepted against a written promise (容缺受理) for two materials
+    context = {"due_date": "2026-12-20", "deferred": [{"name": "经营场所照片", "due_date": "2026-10-13"},
+                                                      {"name": "健康证明", "due_date": "2026-10-15"}]}
+    # when the 受理通知书 is written
+    text = _text(_notice(granted_case, NoticeKind.ACCEPT, context))
+    # then it says so, and lists each material with its promised date
+    assert "容缺受理" in text and "书面承诺" in text and "申请材料齐全、符合法定形式。" not in text
+    assert "经营场所照片" in text and "2026年10月13日" in text
+    assert "健康证明" in text and "2026年10月15日" in text
+    assert "不作出准予行政许可的决定" in text
+
+
+def test_accept_notice_without_deferral_says_materials_are_complete(granted_case):
+    text = _text(_notice(granted_case, NoticeKind.ACCEPT, {"due_date": "2026-12-20", "deferred": []}))
+    assert "申请材料齐全、符合法定形式" in text and "容缺" not in text

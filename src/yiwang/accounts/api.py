@@ -16,15 +16,10 @@ from ninja import Field, Router, Schema, Status
 from yiwang.accounts import registration, services
 from yiwang.accounts.models import User
 from yiwang.api.auth import SessionAuth
+from yiwang.api.schemas import ErrorOut
 from yiwang.core.ratelimit import client_key, rate_limit_hit
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict
 
 
 class CitizenIn(Schema):

@@ -8,6 +8,8 @@ past two-factor); a public operation says ``auth=None``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from yiwang.accounts.api import router as accounts_router
 from yiwang.api.auth import ApiKeyAuth, SessionAuth
+from yiwang.api.schemas import document_error_responses
 from yiwang.api.system import router as system_router
 from yiwang.calendar.api import router as calendar_router
 from yiwang.cases.api import router as cases_router
@@ -34,7 +37,17 @@ from yiwang.performance.api import router as performance_router
 from yiwang.supervision.api import router as supervision_router
 from yiwang.workflow.api import router as workflow_router
 
-api = NinjaAPI(
+
+class PlatformAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document declares the shared error answers (``document_error_responses``)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+                           ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_error_responses(schema)
+
+
+api = PlatformAPI(
     title="Yiwang 一网 API",
     version="1",
     description="一网通办平台接口。浏览器使用会话认证；系统对接使用带权限范围的 API 密钥（X-API-Key 头）。",

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from yiwang.api.schemas import ErrorOut
 from yiwang.calendar.calculator import (
     MAX_DAYS,
     UNITS,
@@ -21,12 +22,6 @@ from yiwang.calendar.engine import DayInfo
 from yiwang.core.errors import InvalidInput
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict
 
 
 class DayOut(Schema):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from yiwang.calendar.services import clocks_refresh_open
+from yiwang.core.periodic import periodic_once
 
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(hour="0", minute="5"))
+@periodic_once(crontab(hour="0", minute="5"))
 def clocks_refresh_nightly() -> int:
     """Just after midnight: recompute due dates, remaining days and lights of running clocks."""
     changed = clocks_refresh_open()

@@ -35,7 +35,6 @@ from yiwang.calendar.models import Clock, ClockSuspension
 from yiwang.cases import uploads
 from yiwang.cases.application import check_files, missing_materials, store_material
 from yiwang.cases.deadlines import (
-    ACCEPTANCE_DAYS,
     ACCEPTANCE_PURPOSE,
     HANDLING_PURPOSE,
     STATUTORY_PURPOSE,
@@ -478,7 +477,7 @@ def supplement_outstanding(notice: SupplementNotice) -> list[dict[str, Any]]:
 def supplement_acceptance_days() -> int:
     """Working days to decide on acceptance once the supplement is complete, counted afresh
     (common local practice: the same 5 days; configurable by ``CASE_SUPPLEMENT_ACCEPTANCE_DAYS``)."""
-    return int(getattr(settings, "CASE_SUPPLEMENT_ACCEPTANCE_DAYS", ACCEPTANCE_DAYS))
+    return int(settings.CASE_SUPPLEMENT_ACCEPTANCE_DAYS)
 
 
 def _restart_acceptance_clock(case: Case, *, received: date, moment: datetime) -> Clock:

@@ -25,6 +25,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
+from yiwang.api.schemas import ErrorOut
 from yiwang.cases import selectors, services, status_query
 from yiwang.cases.api_handling import router as handling_router
 from yiwang.cases.fees import fee_lines
@@ -39,12 +40,6 @@ from yiwang.org.roles import Perm
 router = Router(tags=["cases 办件"])
 AUTH = [ApiKeyAuth(), SessionAuth()]
 PERSON_AUTH = [SessionAuth()]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
 
 
 class FeeLineOut(Schema):
@@ -84,7 +79,7 @@ class EventOut(Schema):
     detail: str
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     id: int
     material_id: int | None
     name: str
@@ -95,7 +90,7 @@ class MaterialOut(Schema):
     uploaded_at: datetime
 
 
-class NoticeOut(Schema):
+class CaseNoticeOut(Schema):
     id: int
     kind: str
     number: str
@@ -111,7 +106,7 @@ class SupplementOut(Schema):
     flagged: bool
 
 
-class ClockOut(Schema):
+class CaseClockOut(Schema):
     purpose: str
     due_date: date | None
     remaining: int | None
@@ -156,9 +151,9 @@ class CaseDetailOut(CaseOut):
     licence: CaseLicenceOut | None = None
     form_data: dict[str, Any]
     timeline: list[EventOut]
-    materials: list[MaterialOut]
-    notices: list[NoticeOut]
-    clock: ClockOut | None
+    materials: list[CaseMaterialOut]
+    notices: list[CaseNoticeOut]
+    clock: CaseClockOut | None
     supplement: SupplementOut | None
     missing_materials: list[str]
 
@@ -179,7 +174,7 @@ class StatusOut(Schema):
     timeline: list[EventOut]
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     reason: str
     outside_competence: bool = False
     competent_agency: str = ""
@@ -345,7 +340,7 @@ def _draft_or_case(user: Any, case_id: int) -> Case:
         return selectors.case_get_for_applicant(user=user, pk=case_id)
 
 
-@router.post("/{case_id}/materials", auth=PERSON_AUTH, response={201: MaterialOut, 400: ErrorOut, 404: ErrorOut,
+@router.post("/{case_id}/materials", auth=PERSON_AUTH, response={201: CaseMaterialOut, 400: ErrorOut, 404: ErrorOut,
                                                                   409: ErrorOut},
              summary="上传申请材料（草稿）")
 def upload_material(request: HttpRequest, case_id: int, material_id: Form[int],
@@ -380,7 +375,7 @@ def mine_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.post("/mine/{case_id}/supplement", auth=PERSON_AUTH,
-             response={201: MaterialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, summary="上传补正材料")
+             response={201: CaseMaterialOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, summary="上传补正材料")
 def supplement_upload(request: HttpRequest, case_id: int, item_key: Form[str], file: File[UploadedFile]) -> Any:
     user = _person(request)
     case = selectors.case_get_for_applicant(user=user, pk=case_id)
@@ -444,7 +439,7 @@ def accept(request: HttpRequest, case_id: int, payload: AcceptIn) -> dict[str, A
 
 
 @router.post("/{case_id}/reject", auth=AUTH, response=ACTION_RESPONSES, summary="不予受理（出具不予受理决定书）")
-def reject(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict[str, Any]:
+def reject(request: HttpRequest, case_id: int, payload: CaseReasonIn) -> dict[str, Any]:
     user, position = _staff(request, Perm.CASE_ACCEPT)
     case = _for_acceptance(position, case_id)
     return case_out(services.case_reject(case=case, actor=user, position=position, reason=payload.reason,
@@ -453,7 +448,7 @@ def reject(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict[str, A
 
 
 @router.post("/{case_id}/not-licensing", auth=AUTH, response=ACTION_RESPONSES, summary="不属于许可事项（即时告知）")
-def not_licensing(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict[str, Any]:
+def not_licensing(request: HttpRequest, case_id: int, payload: CaseReasonIn) -> dict[str, Any]:
     user, position = _staff(request, Perm.CASE_ACCEPT)
     case = _for_acceptance(position, case_id)
     return case_out(services.case_not_licensing(case=case, actor=user, position=position, reason=payload.reason,

@@ -28,14 +28,14 @@ READ_AUTH = [ApiKeyAuth(), SessionAuth()]
 WRITE_AUTH = [ApiKeyAuth(), SessionAuth()]
 
 
-class ClockOut(Schema):
+class StepClockOut(Schema):
     due_date: date
     remaining: int
     status: str
     paused: bool
 
 
-class StepOut(Schema):
+class HandlingStepOut(Schema):
     id: int
     case_id: int
     case_number: str
@@ -49,12 +49,12 @@ class StepOut(Schema):
     parent_id: int | None
     assignee: str | None
     created_at: Any
-    clock: ClockOut | None
-    case_clock: ClockOut | None
+    clock: StepClockOut | None
+    case_clock: StepClockOut | None
     lock_version: int
 
 
-class CompleteIn(Schema):
+class StepCompleteIn(Schema):
     opinion: str = ""
     outcome: str = ""
     decision: str = ""
@@ -96,7 +96,7 @@ class ExtendIn(Schema):
     reason: str
 
 
-class NoticeOut(Schema):
+class HandlingNoticeOut(Schema):
     id: int
     kind: str
     number: str
@@ -109,7 +109,7 @@ class CaseStateOut(Schema):
     status: str
     decision: str
     lock_version: int
-    clock: ClockOut | None
+    clock: StepClockOut | None
 
 
 def _clock(clock: Any) -> dict[str, Any] | None:
@@ -155,13 +155,13 @@ def _step(request: HttpRequest, step_id: int) -> tuple[CaseStep, Position]:
     return step, position
 
 
-@router.get("/handling/inbox", auth=READ_AUTH, response=list[StepOut], summary="我的待办（当前岗位）")
+@router.get("/handling/inbox", auth=READ_AUTH, response=list[HandlingStepOut], summary="我的待办（当前岗位）")
 def inbox(request: HttpRequest) -> list[dict[str, Any]]:
     position = _staff_position(request)
     return [_step_out(s) for s in handling.inbox_for_position(position=position)[:500]]
 
 
-@router.post("/handling/steps/{step_id}/claim", auth=WRITE_AUTH, response=StepOut, summary="认领环节")
+@router.post("/handling/steps/{step_id}/claim", auth=WRITE_AUTH, response=HandlingStepOut, summary="认领环节")
 def claim(request: HttpRequest, step_id: int) -> dict[str, Any]:
     step, position = _step(request, step_id)
     step = handling.step_claim(step=step, actor=request.user, position=position)
@@ -171,7 +171,7 @@ def claim(request: HttpRequest, step_id: int) -> dict[str, Any]:
 
 @router.post("/handling/steps/{step_id}/complete", auth=WRITE_AUTH, response=CaseStateOut,
              summary="完成环节（审查意见、决定）")
-def complete(request: HttpRequest, step_id: int, payload: CompleteIn) -> dict[str, Any]:
+def complete(request: HttpRequest, step_id: int, payload: StepCompleteIn) -> dict[str, Any]:
     step, position = _step(request, step_id)
     handling.step_complete(step=step, opinion=payload.opinion, outcome=payload.outcome, data=payload.data,
                            decision=payload.decision, reasons=payload.reasons, actor=request.user,
@@ -187,7 +187,7 @@ def return_step(request: HttpRequest, step_id: int, payload: ReturnIn) -> dict[s
     return _case_out(step.case)
 
 
-@router.post("/handling/steps/{step_id}/countersign", auth=WRITE_AUTH, response=StepOut, summary="加签")
+@router.post("/handling/steps/{step_id}/countersign", auth=WRITE_AUTH, response=HandlingStepOut, summary="加签")
 def countersign(request: HttpRequest, step_id: int, payload: CountersignIn) -> dict[str, Any]:
     step, position = _step(request, step_id)
     department = None
@@ -207,7 +207,7 @@ def countersign(request: HttpRequest, step_id: int, payload: CountersignIn) -> d
                                                     "assignee").get(pk=child.pk))
 
 
-@router.post("/handling/steps/{step_id}/transfer", auth=WRITE_AUTH, response=StepOut, summary="转办")
+@router.post("/handling/steps/{step_id}/transfer", auth=WRITE_AUTH, response=HandlingStepOut, summary="转办")
 def transfer(request: HttpRequest, step_id: int, payload: TransferIn) -> dict[str, Any]:
     step, position = _step(request, step_id)
     target = Position.objects.filter(pk=payload.position_id, is_active=True).first()
@@ -224,7 +224,7 @@ def _case(request: HttpRequest, case_id: int) -> tuple[Any, Position]:
     return handling.case_get_for_handling(position=position, pk=case_id), position
 
 
-@router.post("/handling/cases/{case_id}/special-procedure", auth=WRITE_AUTH, response=NoticeOut,
+@router.post("/handling/cases/{case_id}/special-procedure", auth=WRITE_AUTH, response=HandlingNoticeOut,
              summary="启动特别程序（中止计时）")
 def special_start(request: HttpRequest, case_id: int, payload: SpecialIn) -> dict[str, Any]:
     case, position = _case(request, case_id)
@@ -242,7 +242,7 @@ def special_end(request: HttpRequest, case_id: int, payload: SpecialEndIn) -> di
     return _case_out(case)
 
 
-@router.post("/handling/cases/{case_id}/extend", auth=WRITE_AUTH, response=NoticeOut, summary="延期（部门负责人）")
+@router.post("/handling/cases/{case_id}/extend", auth=WRITE_AUTH, response=HandlingNoticeOut, summary="延期（部门负责人）")
 def extend(request: HttpRequest, case_id: int, payload: ExtendIn) -> dict[str, Any]:
     case, position = _case(request, case_id)
     notice = handling.case_extend(case=case, days=payload.days, reason=payload.reason, actor=request.user,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from yiwang.cases.acceptance import cases_deem_accepted
+from yiwang.core.periodic import periodic_once
 
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(hour="0", minute="20"))
+@periodic_once(crontab(hour="0", minute="20"))
 def cases_deem_accepted_daily() -> int:
     """After midnight (and after the clocks' nightly refresh): 视为受理 under 行政许可法 Art. 32."""
     marked = cases_deem_accepted()

@@ -15,23 +15,20 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
+from yiwang.api.schemas import ErrorOut
 from yiwang.catalog import excel, selectors, services
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.pagination import PageQuery
+from yiwang.core.search_query import clean_search_query
 from yiwang.org.roles import Perm
 
 router = Router()
 STAFF_AUTH = [ApiKeyAuth(), SessionAuth()]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
 
 
 class ItemSummaryOut(Schema):
@@ -48,7 +45,7 @@ class ItemSummaryOut(Schema):
     version: int
 
 
-class MaterialOut(Schema):
+class CatalogMaterialOut(Schema):
     id: int
     order: int
     name: str
@@ -59,6 +56,7 @@ class MaterialOut(Schema):
     acceptance_standard: str
     note: str
     can_share: bool
+    deferrable: bool = False
     blank_form_url: str | None
     sample_url: str | None
 
@@ -98,6 +96,7 @@ class VersionOut(Schema):
     promised_limit: int
     promised_unit: str
     limit_note: str
+    deferral_days: int = 0
     is_charged: bool
     special_procedures: str
     result_name: str
@@ -117,7 +116,7 @@ class VersionOut(Schema):
     process_id: int | None
     published_at: datetime | None
     review_note: str
-    materials: list[MaterialOut]
+    materials: list[CatalogMaterialOut]
     fees: list[FeeOut]
 
 
@@ -155,6 +154,7 @@ class MaterialIn(Schema):
     acceptance_standard: str = ""
     note: str = ""
     can_share: bool = False
+    deferrable: bool = False
 
 
 class FeeIn(Schema):
@@ -193,15 +193,16 @@ def _version_out(v: ServiceItemVersion) -> VersionOut:
         acceptance_conditions=v.acceptance_conditions, handling_form=v.handling_form,
         quantity_limit=v.quantity_limit, statutory_limit=v.statutory_limit, statutory_unit=v.statutory_unit,
         promised_limit=v.promised_limit, promised_unit=v.promised_unit, limit_note=v.limit_note,
-        is_charged=v.is_charged, special_procedures=v.special_procedures, result_name=v.result_name,
+        deferral_days=v.deferral_days, is_charged=v.is_charged, special_procedures=v.special_procedures,
+        result_name=v.result_name,
         result_type=v.result_type, licence_template=v.licence_template, onsite_visits=v.onsite_visits,
         online_depth=v.online_depth, express_delivery=v.express_delivery, online_payment=v.online_payment,
         booking=v.booking, place=v.place, hours=v.hours, consult_phone=v.consult_phone,
         complaint_phone=v.complaint_phone, faq=v.faq, themes=sorted(t.code for t in v.themes.all()),
         process_id=v.process_id, published_at=v.published_at, review_note=v.review_note,
-        materials=[MaterialOut(
+        materials=[CatalogMaterialOut(
             id=m.pk, order=m.order, name=m.name, required=m.required, form=m.form, source=m.source, copies=m.copies,
-            acceptance_standard=m.acceptance_standard, note=m.note, can_share=m.can_share,
+            acceptance_standard=m.acceptance_standard, note=m.note, can_share=m.can_share, deferrable=m.deferrable,
             blank_form_url=m.blank_form.url if m.blank_form else None, sample_url=m.sample.url if m.sample else None,
         ) for m in v.materials.all()],
         fees=[FeeOut(id=f.pk, name=f.name, amount=f.amount, unit=f.unit, basis=f.basis, reducible=f.reducible)
@@ -212,16 +213,14 @@ def _version_out(v: ServiceItemVersion) -> VersionOut:
 # --- public -------------------------------------------------------------------------------------
 
 @router.get("/items", response={200: list[ItemSummaryOut], 400: ErrorOut}, auth=None)
-def items(request: HttpRequest, q: str = "", department: str = "", level: str = "", theme: str = "",
-          audience: str = "", limit: int = 50, offset: int = 0) -> list[ItemSummaryOut]:
+def items(request: HttpRequest, page: Query[PageQuery], q: str = "", department: str = "", level: str = "",
+          theme: str = "", audience: str = "") -> list[ItemSummaryOut]:
     """检索已发布的办事事项。
 
     Search published items (Chinese keywords are segmented; every token must match)."""
-    if not 1 <= limit <= 200 or offset < 0:
-        raise InvalidInput(_("分页参数不正确"), details={"limit": limit, "offset": offset})
     results = selectors.item_search(q=q, department=department or None, theme=theme or None, level=level or None,
                                     audience=audience or None)
-    return [_summary(v) for v in results[offset:offset + limit]]
+    return [_summary(v) for v in page.window(results)]
 
 
 @router.get("/items/{base_code}", response={200: VersionOut, 404: ErrorOut}, auth=None)
@@ -272,8 +271,9 @@ def manage_items(request: HttpRequest, q: str = "") -> list[StaffItemOut]:
     """事项管理：列出范围内的事项。"""
     require_access(request, scope="catalog:read", perm=Perm.CATALOG_EDIT)
     qs = _staff_items(request)
+    q = clean_search_query(q, max_length=50)
     if q:
-        qs = qs.filter(name__icontains=q[:50])
+        qs = qs.filter(name__icontains=q)
     return [StaffItemOut(base_code=i.base_code, name=i.name, department_code=i.department.code,
                          is_active=i.is_active,
                          published_version=i.published_version.number if i.published_version else None)
@@ -332,17 +332,18 @@ def manage_update(request: HttpRequest, base_code: str, number: int, payload: Fi
     return _version_out(version)
 
 
-@router.post("/manage/items/{base_code}/versions/{number}/materials", response={201: MaterialOut, 400: ErrorOut,
+@router.post("/manage/items/{base_code}/versions/{number}/materials", response={201: CatalogMaterialOut, 400: ErrorOut,
              401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=STAFF_AUTH)
 def manage_material_add(request: HttpRequest, base_code: str, number: int, payload: MaterialIn
                         ) -> Status:
     """事项管理：添加申请材料。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
     m = services.material_add(version=_version(request, base_code, number), data=payload.dict(), **_who(request))
-    return Status(201, MaterialOut(id=m.pk, order=m.order, name=m.name, required=m.required, form=m.form,
+    return Status(201, CatalogMaterialOut(id=m.pk, order=m.order, name=m.name, required=m.required, form=m.form,
                                    source=m.source, copies=m.copies, acceptance_standard=m.acceptance_standard,
                                    note=m.note,
-                                   can_share=m.can_share, blank_form_url=None, sample_url=None))
+                                   can_share=m.can_share, deferrable=m.deferrable, blank_form_url=None,
+                                   sample_url=None))
 
 
 @router.delete("/manage/items/{base_code}/versions/{number}/materials/{material_id}",

@@ -81,6 +81,7 @@ ITEM_COLUMNS: list[tuple[str, str, str]] = [
     ("审批结果名称", "result_name", "text"),
     ("审批结果类型", "result_type", "choice"),
     ("证照模板", "licence_template", "text"),
+    ("承诺补交期限（工作日）", "deferral_days", "int"),  # 容缺受理; 0 = not offered
     ("到现场次数", "onsite_visits", "int"),
     ("网上办理深度", "online_depth", "int"),
     ("支持物流快递", "express_delivery", "bool"),
@@ -99,7 +100,7 @@ ITEM_COLUMNS: list[tuple[str, str, str]] = [
 MATERIAL_COLUMNS: list[tuple[str, str]] = [
     ("实施编码", "implementation_code"), ("序号", "order"), ("材料名称", "name"), ("是否必要", "required"),
     ("材料形式", "form"), ("来源渠道", "source"), ("份数", "copies"), ("受理标准", "acceptance_standard"),
-    ("备注", "note"), ("可共享获取", "can_share"),
+    ("备注", "note"), ("可共享获取", "can_share"), ("可容缺", "deferrable"),
 ]
 FEE_COLUMNS: list[tuple[str, str]] = [
     ("实施编码", "implementation_code"), ("收费项目", "name"), ("收费标准", "amount"), ("计费单位", "unit"),
@@ -173,7 +174,7 @@ def catalog_export(*, versions: list[ServiceItemVersion]) -> bytes:
             materials.append([
                 version.implementation_code, material.order, material.name, _yes(material.required),
                 _label(MaterialForm, material.form), _label(MaterialSource, material.source), material.copies,
-                material.acceptance_standard, material.note, _yes(material.can_share),
+                material.acceptance_standard, material.note, _yes(material.can_share), _yes(material.deferrable),
             ])
         for fee in version.fee_items.all():
             fees.append([version.implementation_code, fee.name, float(fee.amount), fee.unit, fee.basis,

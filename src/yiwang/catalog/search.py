@@ -8,6 +8,10 @@
 * PostgreSQL: ``to_tsvector('simple', search_text) @@ plainto_tsquery('simple', …)`` served by the
   GIN expression index ``catalog_version_search_gin`` (migration ``0002``).
 * Any other database: every query token must appear in ``search_text`` (``icontains``).
+
+A query goes through :func:`clean_query` (``core.search_query``: control characters out, at most
+100 characters); one with no letter or digit (``？``, ``'``, ``*`` alone) has no tokens and filters
+nothing, so the search lists every published item instead of failing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import rjieba
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+
+from yiwang.core.search_query import clean_search_query, has_search_terms
 
 FTS_TABLE = "catalog_search_fts"
 CREATE_FTS_SQL = (
@@ -39,10 +45,16 @@ def tokens_for_index(*texts: str) -> list[str]:
     return list(seen)
 
 
+def clean_query(query: str | None) -> str:
+    """The search box's text as searched: cleaned, or "" when it holds no letter or digit."""
+    cleaned = clean_search_query(query)
+    return cleaned if has_search_terms(cleaned) else ""
+
+
 def tokens_for_query(query: str) -> list[str]:
     """The query's tokens (``rjieba.cut``), distinct, at most :data:`MAX_QUERY_TOKENS`."""
     seen: dict[str, None] = {}
-    for raw in rjieba.cut(_PUNCT.sub(" ", query or "")):
+    for raw in rjieba.cut(_PUNCT.sub(" ", clean_query(query))):
         token = raw.strip().lower()
         if token:
             seen.setdefault(token, None)

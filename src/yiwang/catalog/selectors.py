@@ -42,7 +42,7 @@ def item_search(*, q: str = "", department: str | None = None, theme: str | None
     """Published versions matching every keyword token (Chinese segmented) and the filters;
     items whose name contains the whole query (or every token) come first."""
     qs = published_versions().select_related("item", "department")
-    q = (q or "").strip()[:100]
+    q = search.clean_query(q)
     if q:
         qs = search.filter_by_keywords(qs, q)
     if department:
@@ -53,8 +53,8 @@ def item_search(*, q: str = "", department: str | None = None, theme: str | None
         qs = qs.filter(_json_list_contains("levels", level))
     if audience:
         qs = qs.filter(_json_list_contains("service_targets", audience))
-    if q:
-        tokens = search.tokens_for_query(q)
+    tokens = search.tokens_for_query(q)
+    if tokens:
         every_token = Q()
         for token in tokens:
             every_token &= Q(name__icontains=token)

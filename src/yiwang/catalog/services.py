@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.catalog import search
+from yiwang.catalog.deferral import deferral_problems, material_problem
 from yiwang.catalog.models import (
     OPEN_STATUSES,
     Audience,
@@ -383,8 +384,18 @@ def clean_material(data: dict[str, Any], *, partial: bool = False) -> dict[str, 
             if len(text) > limit:
                 errors.add(key, _("不能超过 %(n)d 个字符") % {"n": limit})
             cleaned[key] = text
+    if not partial and not errors.items:
+        _deferrable_error(cleaned, errors)
     errors.raise_if_any(_("申请材料填写有误"))
     return cleaned
+
+
+def _deferrable_error(values: dict[str, Any], errors: _Errors) -> None:
+    """A material is 可容缺 only if required and not 免提交 (defaults: required, not shared)."""
+    problem = material_problem(required=values.get("required", True) is not False,
+                               can_share=bool(values.get("can_share")), deferrable=bool(values.get("deferrable")))
+    if problem:
+        errors.add("deferrable", problem)
 
 
 def clean_fee(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -564,6 +575,10 @@ def material_update(*, material: Material, data: dict[str, Any], actor: Any = No
         _require_draft(version)
         material = Material.objects.get(pk=material.pk, version=version)
         before = {k: getattr(material, k) for k in cleaned}
+        errors = _Errors()
+        _deferrable_error({k: cleaned.get(k, getattr(material, k)) for k in ("required", "can_share", "deferrable")},
+                          errors)
+        errors.raise_if_any(_("申请材料填写有误"))
         for key, value in cleaned.items():
             setattr(material, key, value)
         if blank_form is not None:
@@ -677,6 +692,7 @@ def publish_problems(version: ServiceItemVersion, *, note: str = "") -> dict[str
         problems["promised_limit"] = _("承诺时限不得超过法定时限")
     if len(version.implementation_code) != 36:
         problems["implementation_code"] = _("实施编码应为 36 位")
+    problems.update(deferral_problems(version))
     return problems
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.catalog import excel, selectors, services
+from yiwang.catalog.deferral import MAX_DEFERRAL_DAYS
 from yiwang.catalog.guide_pdf import guide_pdf
 from yiwang.catalog.models import (
     Audience,
@@ -29,6 +29,8 @@ from yiwang.catalog.models import (
 )
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.pagination import page_of
+from yiwang.core.search_query import clean_search_query
 
 logger = logging.getLogger(__name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,7 +66,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = selectors.item_search(q=params["q"], department=params["department"] or None,
                                     theme=params["theme"] or None, level=params["level"] or None,
                                     audience=params["audience"] or None)
-    page = Paginator(results, 20).get_page(request.GET.get("page"))
+    page = page_of(request, results, 20)
     query = "&".join(f"{k}={v}" for k, v in params.items() if v)
     return render(request, "catalog/search.html", {
         "page": page, "params": params, "query": query, "levels": HandlingLevel.choices,
@@ -121,6 +123,23 @@ class VersionForm(forms.Form):
     consult_phone = forms.CharField(label=gettext_lazy("咨询电话"), max_length=100, required=False)
     complaint_phone = forms.CharField(label=gettext_lazy("监督投诉电话"), max_length=100, required=False)
     process = forms.IntegerField(label=gettext_lazy("流程定义编号"), required=False, min_value=1)
+    # 容缺受理: stored as deferral_days alone (0 = not offered); the checkbox makes the choice explicit.
+    deferral_allowed = forms.BooleanField(label=gettext_lazy("允许容缺受理"), required=False,
+                                          help_text=gettext_lazy("申请人书面承诺后，标注为可容缺的非核心材料可先受理、限期补交"))
+    deferral_days = forms.IntegerField(label=gettext_lazy("承诺补交期限（工作日）"), required=False, min_value=1,
+                                       max_value=MAX_DEFERRAL_DAYS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        allowed = data.pop("deferral_allowed", False)
+        days = data.get("deferral_days")
+        if allowed and not days and "deferral_days" not in self.errors:
+            self.add_error("deferral_days", _("允许容缺受理的，请填写承诺补交期限（1–%(n)d 个工作日）") % {
+                "n": MAX_DEFERRAL_DAYS})
+        if not allowed:
+            data["deferral_days"] = 0
+            self.errors.pop("deferral_days", None)  # a stray number means nothing when 容缺 is off
+        return data
 
 
 class MaterialEntryForm(forms.Form):
@@ -130,6 +149,8 @@ class MaterialEntryForm(forms.Form):
     source = forms.ChoiceField(label=gettext_lazy("来源渠道"), choices=MaterialSource.choices)
     copies = forms.IntegerField(label=gettext_lazy("份数"), min_value=0, max_value=99, initial=1)
     acceptance_standard = forms.CharField(label=gettext_lazy("受理标准"), required=False, max_length=2000)
+    deferrable = forms.BooleanField(label=gettext_lazy("可容缺"), required=False,
+                                    help_text=gettext_lazy("非核心的必要材料：申请人书面承诺后可先受理、限期补交"))
     blank_form = forms.FileField(label=gettext_lazy("空白表格"), required=False)
     sample = forms.FileField(label=gettext_lazy("示例样表"), required=False)
 
@@ -141,9 +162,9 @@ def _position(request: HttpRequest) -> Any:
 @staff_required
 def manage_list(request: HttpRequest) -> HttpResponse:
     position = _position(request)
-    q = request.GET.get("q", "").strip()[:50]
+    q = clean_search_query(request.GET.get("q"), max_length=50)
     items = selectors.item_list_for_position(position=position, q=q)
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = page_of(request, items, 50)
     return render(request, "catalog/manage_list.html", {"page": page, "q": q})
 
 
@@ -168,8 +189,11 @@ def manage_new_draft(request: HttpRequest, base_code: str) -> HttpResponse:
 
 
 def _initial(version: ServiceItemVersion) -> dict[str, Any]:
-    initial = {name: getattr(version, name) for name in VersionForm.base_fields if name != "process"}
+    initial = {name: getattr(version, name) for name in VersionForm.base_fields
+               if name not in {"process", "deferral_allowed"}}
     initial["process"] = version.process_id
+    initial["deferral_allowed"] = version.deferral_days > 0
+    initial["deferral_days"] = version.deferral_days or None
     return initial
 
 
@@ -208,6 +232,14 @@ def manage_version(request: HttpRequest, base_code: str, number: int) -> HttpRes
                     raise NotFound(_("材料不存在"))
                 services.material_remove(material=material, actor=request.user, position=position)
                 return redirect("catalog:manage_version", base_code=base_code, number=number)
+            elif action == "set_deferrable":
+                material = version.materials.filter(pk=_int(request.POST.get("material"))).first()
+                if material is None:
+                    raise NotFound(_("材料不存在"))
+                services.material_update(material=material, data={"deferrable": request.POST.get("deferrable") == "1"},
+                                         actor=request.user, position=position)
+                messages.success(request, _("已更新材料“%(name)s”的容缺设置") % {"name": material.name})
+                return redirect("catalog:manage_version", base_code=base_code, number=number)
             elif action == "add_fee":
                 services.fee_add(version=version, actor=request.user, position=position, data={
                     k: request.POST.get(f"fee_{k}", "") for k in ("name", "amount", "unit", "basis")})
@@ -228,6 +260,10 @@ def manage_version(request: HttpRequest, base_code: str, number: int) -> HttpRes
             for name, message in (fields or {}).items():
                 if name in form.fields:
                     form.add_error(name, message)
+                elif action == "add_material" and name in material_form.fields:
+                    material_form.add_error(name, message)
+                elif action == "set_deferrable":
+                    messages.error(request, message)
             status = exc.status
     elif request.method == "POST":
         action = request.POST.get("action", "")

@@ -7,7 +7,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,8 @@ from yiwang.accounts.two_factor import two_factor_pending
 from yiwang.core.audit import audit_record
 from yiwang.core.audit_actions import ACTION_LABELS, action_filter_groups, action_label
 from yiwang.core.errors import DomainError, PermissionDenied
+from yiwang.core.pagination import page_of
+from yiwang.core.search_query import clean_search_query
 from yiwang.org import selectors as org_selectors
 from yiwang.org.middleware import SESSION_KEY
 from yiwang.org.roles import Perm
@@ -76,10 +77,10 @@ def switch_position(request: HttpRequest) -> HttpResponse:
 def org_tree(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
     divisions = org_selectors.division_list_for_position(position=position)
-    query = request.GET.get("q", "").strip()
+    query = clean_search_query(request.GET.get("q"))
     if query:
         divisions = divisions.filter(name__contains=query)
-    page = Paginator(divisions, 50).get_page(request.GET.get("page"))
+    page = page_of(request, divisions, 50)
     return render(request, "console/org.html", {
         "page": page, "q": query,
         "departments": org_selectors.department_list_for_position(position=position)[:200],
@@ -91,7 +92,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 def people(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
     positions = org_selectors.staff_positions_for_position(position=position)
-    page = Paginator(positions, 50).get_page(request.GET.get("page"))
+    page = page_of(request, positions, 50)
     return render(request, "console/people.html", {"page": page,
                                                    "can_unmask": has_perm(position, Perm.PERSON_UNMASK)})
 
@@ -145,7 +146,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                                        action=action)
     if action in ACTION_LABELS:  # one chosen action, not every code it prefixes (return → return_review)
         events = events.filter(action=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = page_of(request, events, 50)
     for event in page:
         event.action_label = action_label(event.action)  # type: ignore[attr-defined]
     groups = action_filter_groups()

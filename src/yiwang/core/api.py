@@ -13,6 +13,7 @@ from pydantic import Field
 from yiwang.api.auth import SessionAuth
 from yiwang.core.audit_actions import action_label
 from yiwang.core.errors import DomainError, ErrorCode
+from yiwang.core.pagination import PageQuery
 from yiwang.core.selectors import audit_events_for_position
 
 router = Router()
@@ -48,12 +49,10 @@ class AuditEventPage(Schema):
     items: list[AuditEventOut]
 
 
-class AuditEventFilter(Schema):
+class AuditEventFilter(PageQuery):
     object_type: str = Field("", max_length=100)
     object_id: str = Field("", max_length=64)
     action: str = Field("", max_length=100)
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def _session_position(request: HttpRequest) -> Any:

@@ -77,3 +77,27 @@ class AuditAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.digest[:16]}"
+
+
+class PeriodicRun(models.Model):
+    """One claimed slot of a periodic task (定时任务执行记录): the unique pair makes it run once.
+
+    Every huey consumer with the scheduler on enqueues each periodic task; the first to insert
+    ``(name, slot)`` runs the body, the others skip. See :mod:`yiwang.core.periodic`.
+    """
+
+    name = models.CharField(_("任务"), max_length=150)
+    slot = models.DateTimeField(_("计划时间"))
+    claimed_by = models.CharField(_("执行者"), max_length=150, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务执行记录")
+        verbose_name_plural = _("定时任务执行记录")
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="periodic_run_name_slot_unique")]
+        ordering = ["-slot", "name"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"

@@ -6,8 +6,8 @@ import logging
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.core.services import audit_anchor_create
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ def _anchor_schedule(minutes: int) -> crontab:
     return crontab(minute="0", hour=f"*/{max(1, min(minutes // 60, 23))}")
 
 
-@db_periodic_task(_anchor_schedule(settings.AUDIT_ANCHOR_MINUTES), name="core.audit_anchor")
+@periodic_once(_anchor_schedule(settings.AUDIT_ANCHOR_MINUTES), name="core.audit_anchor")
 def audit_anchor_task() -> int | None:
     """Every ``AUDIT_ANCHOR_MINUTES``: sign the audit chain heads if anything changed."""
     anchor = audit_anchor_create()

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from yiwang.api.auth import SessionAuth
+from yiwang.api.schemas import ErrorOut
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.pagination import PageQuery
 from yiwang.evaluation import selectors, services
 from yiwang.evaluation.models import Appeal, Rating, Rectification, WindowSession
 from yiwang.org.models import Window
@@ -84,12 +86,12 @@ class RectificationOut(Schema):
     feedback_sent_at: datetime | None
 
 
-class CallbackIn(Schema):
+class RectificationCallbackIn(Schema):
     verified: bool
     note: str
 
 
-class CompleteIn(Schema):
+class RectificationCompleteIn(Schema):
     plan: str
     result: str
 
@@ -111,7 +113,7 @@ class AppealOut(Schema):
     reviewed_at: datetime | None
 
 
-class ReviewIn(Schema):
+class AppealReviewIn(Schema):
     uphold: bool
     note: str
 
@@ -138,11 +140,9 @@ class RangeQuery(Schema):
     end: date | None = None
 
 
-class ListQuery(Schema):
+class RatingListQuery(PageQuery):
     bad: bool = False
     status: str | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 def rating_out(r: Rating) -> dict[str, Any]:
@@ -153,12 +153,6 @@ def rating_out(r: Rating) -> dict[str, Any]:
         "staff_id": r.staff_id, "case_id": r.case_id, "rater_name_masked": r.rater_name_masked, "named": r.named,
         "created_at": r.created_at, "rectification_id": rect.pk if rect else None,
     }
-
-
-def _page(limit: int, offset: int) -> slice:
-    limit = max(1, min(limit, 500))
-    offset = max(0, offset)
-    return slice(offset, offset + limit)
 
 
 def _range(q: RangeQuery) -> tuple[date, date]:
@@ -211,20 +205,20 @@ def public_summary(request: HttpRequest, q: Query[RangeQuery]) -> dict[str, Any]
 
 
 @router.get("/", response=list[RatingOut], auth=STAFF)
-def rating_list(request: HttpRequest, q: Query[ListQuery]) -> list[dict[str, Any]]:
+def rating_list(request: HttpRequest, q: Query[RatingListQuery]) -> list[dict[str, Any]]:
     """评价列表。"""
     qs = selectors.rating_list_for_position(position=request.position, bad_only=q.bad)  # type: ignore[attr-defined]
     if q.status:
         qs = qs.filter(status=q.status)
-    return [rating_out(r) for r in qs.select_related("rectification")[_page(q.limit, q.offset)]]
+    return [rating_out(r) for r in q.window(qs.select_related("rectification"))]
 
 
 @router.get("/rectifications", response=list[RectificationOut], auth=STAFF)
-def rectification_list(request: HttpRequest, q: Query[ListQuery]) -> Any:
+def rectification_list(request: HttpRequest, q: Query[RatingListQuery]) -> Any:
     """差评整改列表。"""
     qs = selectors.rectification_list_for_position(position=request.position,  # type: ignore[attr-defined]
                                                    status=q.status)
-    return list(qs[_page(q.limit, q.offset)])
+    return list(q.window(qs))
 
 
 def _rect(request: HttpRequest, pk: int) -> Rectification:
@@ -232,7 +226,7 @@ def _rect(request: HttpRequest, pk: int) -> Rectification:
 
 
 @router.post("/rectifications/{pk}/callback", response=RectificationOut, auth=STAFF)
-def rectification_callback(request: HttpRequest, pk: int, payload: CallbackIn) -> Any:
+def rectification_callback(request: HttpRequest, pk: int, payload: RectificationCallbackIn) -> Any:
     """差评整改回访核实。"""
     return services.rectification_callback(rectification=_rect(request, pk), actor=request.user,
                                            position=request.position,  # type: ignore[attr-defined]
@@ -240,7 +234,7 @@ def rectification_callback(request: HttpRequest, pk: int, payload: CallbackIn) -
 
 
 @router.post("/rectifications/{pk}/complete", response=RectificationOut, auth=STAFF)
-def rectification_complete(request: HttpRequest, pk: int, payload: CompleteIn) -> Any:
+def rectification_complete(request: HttpRequest, pk: int, payload: RectificationCompleteIn) -> Any:
     """差评整改办结。"""
     return services.rectification_complete(rectification=_rect(request, pk), actor=request.user,
                                            position=request.position,  # type: ignore[attr-defined]
@@ -257,21 +251,21 @@ def appeal_file(request: HttpRequest, rating_id: int, payload: AppealIn) -> Any:
 
 
 @router.get("/appeals", response=list[AppealOut], auth=STAFF)
-def appeal_list(request: HttpRequest, q: Query[ListQuery]) -> Any:
+def appeal_list(request: HttpRequest, q: Query[RatingListQuery]) -> Any:
     """申诉列表。"""
     qs = selectors.appeal_list_for_position(position=request.position, status=q.status)  # type: ignore[attr-defined]
-    return list(qs[_page(q.limit, q.offset)])
+    return list(q.window(qs))
 
 
 @router.post("/appeals/{pk}/review", response=AppealOut, auth=STAFF)
-def appeal_review(request: HttpRequest, pk: int, payload: ReviewIn) -> Appeal:
+def appeal_review(request: HttpRequest, pk: int, payload: AppealReviewIn) -> Appeal:
     """复核申诉。"""
     appeal = selectors.appeal_get_for_position(position=request.position, pk=pk)  # type: ignore[attr-defined]
     return services.appeal_review(appeal=appeal, actor=request.user, position=request.position,  # type: ignore[attr-defined]
                                   uphold=payload.uphold, note=payload.note)
 
 
-@router.post("/window-sessions", response={201: SessionOut}, auth=STAFF)
+@router.post("/window-sessions", response={201: SessionOut, 404: ErrorOut}, auth=STAFF)
 def session_start(request: HttpRequest, payload: SessionIn) -> Any:
     """窗口评价器：开始服务。"""
     window = Window.objects.filter(pk=payload.window_id, is_active=True).first()

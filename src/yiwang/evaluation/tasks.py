@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.evaluation.services import rectifications_mark_overdue
 
 
-@db_periodic_task(crontab(minute="10", hour="1"))
+@periodic_once(crontab(minute="10", hour="1"))
 def rating_rectifications_overdue() -> int:
     return rectifications_mark_overdue()

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
+from yiwang.core.pagination import page_of
 from yiwang.evaluation import selectors, services
 from yiwang.evaluation.models import (
     AppealStatus,
@@ -182,7 +182,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
     ratings = selectors.rating_list_for_position(position=position, bad_only=request.GET.get("bad") == "1")
     return render(request, "evaluation/console_ratings.html", {
-        "page": Paginator(ratings, 30).get_page(request.GET.get("page")),
+        "page": page_of(request, ratings, 30),
         "bad_only": request.GET.get("bad") == "1",
         "pending_appeals": selectors.pending_appeal_count(position=position),
         "can_review": has_perm(position, Perm.RATING_REVIEW),
@@ -240,7 +240,7 @@ def console_rectifications(request: HttpRequest) -> HttpResponse:
         status = None
     rects = selectors.rectification_list_for_position(position=position, status=status)
     return render(request, "evaluation/console_rectifications.html", {
-        "page": Paginator(rects, 30).get_page(request.GET.get("page")), "status": status,
+        "page": page_of(request, rects, 30), "status": status,
         "statuses": RectificationStatus.choices, "today": timezone.localdate(),
     })
 
@@ -291,7 +291,7 @@ def console_appeals(request: HttpRequest) -> HttpResponse:
         status = None
     appeals = selectors.appeal_list_for_position(position=position, status=status)
     return render(request, "evaluation/console_appeals.html", {
-        "page": Paginator(appeals, 30).get_page(request.GET.get("page")), "status": status,
+        "page": page_of(request, appeals, 30), "status": status,
         "statuses": AppealStatus.choices,
     })
 

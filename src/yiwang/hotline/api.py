@@ -14,10 +14,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from yiwang.api.auth import SessionAuth, UnauthenticatedError
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.pagination import Limit, PageQuery
+from yiwang.core.search_query import clean_search_query
 from yiwang.hotline import selectors, services
 from yiwang.hotline.models import Assignment, MatterType, Reply, Ticket, TicketChannel
 from yiwang.org.models import Department, Division
@@ -66,11 +68,11 @@ class DispatchIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class ReturnReasonIn(Schema):
     reason: str
 
 
-class ReviewIn(Schema):
+class HotlineReviewIn(Schema):
     approve: bool
     note: str = ""
     new_lead_unit: str | None = None
@@ -88,7 +90,7 @@ class ReplyIn(Schema):
     content: str
 
 
-class CallbackIn(Schema):
+class TicketCallbackIn(Schema):
     method: str
     satisfaction: str
     resolved: bool
@@ -161,11 +163,11 @@ def my_tickets(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/tickets", response=list[TicketOut], auth=[SessionAuth()])
-def list_tickets(request: HttpRequest, status: str = "", limit: int = 50) -> list[dict[str, Any]]:
+def list_tickets(request: HttpRequest, page: Query[PageQuery], status: str = "") -> list[dict[str, Any]]:
     """工单列表（本岗位范围）。"""
     _user(request)
     qs = selectors.ticket_list_for_position(position=_position(request), status=status or None)
-    return [_out(t, staff=True) for t in qs[:max(1, min(limit, 200))]]
+    return [_out(t, staff=True) for t in page.window(qs)]
 
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, auth=[SessionAuth()])
@@ -205,7 +207,7 @@ def _assignment(request: HttpRequest, assignment_id: int) -> Assignment:
 
 
 @router.post("/assignments/{assignment_id}/return", auth=[SessionAuth()])
-def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonIn) -> dict[str, Any]:
+def return_assignment(request: HttpRequest, assignment_id: int, payload: ReturnReasonIn) -> dict[str, Any]:
     """承办单位退单。"""
     a = services.assignment_return(assignment=_assignment(request, assignment_id), reason=payload.reason,
                                    actor=_user(request), position=_position(request))
@@ -213,7 +215,7 @@ def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonI
 
 
 @router.post("/assignments/{assignment_id}/review-return", auth=[SessionAuth()])
-def review_return(request: HttpRequest, assignment_id: int, payload: ReviewIn) -> dict[str, Any]:
+def review_return(request: HttpRequest, assignment_id: int, payload: HotlineReviewIn) -> dict[str, Any]:
     """审核退单。"""
     position = _position(request)
     selectors.pending_returns(position=position)
@@ -235,7 +237,7 @@ def reply(request: HttpRequest, assignment_id: int, payload: ReplyIn) -> dict[st
 
 
 @router.post("/replies/{reply_id}/review", auth=[SessionAuth()])
-def review_reply(request: HttpRequest, reply_id: int, payload: ReviewIn) -> dict[str, Any]:
+def review_reply(request: HttpRequest, reply_id: int, payload: HotlineReviewIn) -> dict[str, Any]:
     """审核答复。"""
     position = _position(request)
     r = selectors.pending_replies(position=position).filter(pk=reply_id).first()
@@ -249,7 +251,7 @@ def review_reply(request: HttpRequest, reply_id: int, payload: ReviewIn) -> dict
 
 
 @router.post("/tickets/{ticket_id}/callback", auth=[SessionAuth()])
-def callback(request: HttpRequest, ticket_id: int, payload: CallbackIn) -> dict[str, Any]:
+def callback(request: HttpRequest, ticket_id: int, payload: TicketCallbackIn) -> dict[str, Any]:
     """回访。"""
     position = _position(request)
     ticket = selectors.ticket_get_for_position(position=position, pk=ticket_id)
@@ -260,7 +262,7 @@ def callback(request: HttpRequest, ticket_id: int, payload: CallbackIn) -> dict[
 
 
 @router.get("/publication-queue", auth=[SessionAuth()], summary="公开审核队列")
-def publication_queue(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
+def publication_queue(request: HttpRequest, limit: Limit = 50) -> list[dict[str, Any]]:
     """公开审核: answered tickets with the caller's consent, waiting for the centre's review."""
     _user(request)
     qs = selectors.publication_review_queue(position=_position(request))[:max(1, min(limit, 200))]
@@ -282,10 +284,10 @@ def review_publication(request: HttpRequest, ticket_id: int, payload: Publicatio
 
 
 @router.get("/kb/search", auth=None)
-def kb_search(request: HttpRequest, q: str = "", limit: int = 10) -> list[dict[str, Any]]:
+def kb_search(request: HttpRequest, q: str = "", limit: Limit = 10) -> list[dict[str, Any]]:
     """检索知识库（已发布且未过期的答复口径）。
 
     Published, unexpired answers (public)."""
     return [{"id": a.pk, "title": a.title, "question": a.question, "answer": a.answer,
              "department": a.department.name, "expires_on": a.expires_on}
-            for a in selectors.knowledge_search(query=q[:100], limit=max(1, min(limit, 50)))]
+            for a in selectors.knowledge_search(query=clean_search_query(q), limit=limit)]

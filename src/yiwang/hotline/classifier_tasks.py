@@ -9,14 +9,14 @@ import logging
 from typing import Any
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.hotline import classifier
 
 log = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(hour="2", minute="40"))
+@periodic_once(crontab(hour="2", minute="40"))
 def retrain_dispatch_classifier() -> dict[str, Any]:
     result = classifier.retrain_from_db()
     log.info("dispatch classifier retrained: %s", {k: v for k, v in result.items() if k != "path"})

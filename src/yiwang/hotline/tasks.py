@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.hotline import classifier_tasks  # noqa: F401 - registers the nightly retrain
 from yiwang.hotline.services.handling import escalation_sweep
 
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic_once(crontab(minute="*/15"))
 def hotline_escalation_sweep() -> dict[str, int]:
     """Every 15 minutes: yellow → 催办 SMS to the unit, red → 督办 notice (each once per level and round)."""
     counts = escalation_sweep()

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
+from yiwang.core.pagination import page_of
 from yiwang.core.ratelimit import client_key, rate_limit_hit
+from yiwang.core.search_query import clean_search_query
 from yiwang.hotline import selectors, services
 from yiwang.hotline.centre import is_centre, require_centre
 from yiwang.hotline.forms import QUICK_PHRASES, CallbackForm, IntakeForm, MailboxForm, TrackForm
@@ -78,8 +79,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"is_centre": is_centre(position)}
     if has_perm(position, Perm.TICKET_VIEW):
         status = request.GET.get("status") or None
-        tickets = selectors.ticket_list_for_position(position=position, status=status, q=request.GET.get("q"))
-        context["page"] = Paginator(tickets, 30).get_page(request.GET.get("page"))
+        tickets = selectors.ticket_list_for_position(position=position, status=status,
+                                                     q=clean_search_query(request.GET.get("q")))
+        context["page"] = page_of(request, tickets, 30)
     if context["is_centre"]:
         context["returns"] = selectors.pending_returns(position=position)[:50]
         context["replies"] = selectors.pending_replies(position=position)[:50]
@@ -141,7 +143,7 @@ def place_search(request: HttpRequest) -> HttpResponse:
     address (no map tiles, no outside service). Choosing a result fills the division and address."""
     position = request.position  # type: ignore[attr-defined]
     require_centre(position, Perm.TICKET_INTAKE)
-    query = (request.GET.get("place") or request.GET.get("q") or "").strip()[:50]
+    query = clean_search_query(request.GET.get("place") or request.GET.get("q"), max_length=50)
     county = _county_of(position)
     results: list[dict[str, str]] = []
     if query and county is not None:
@@ -160,7 +162,7 @@ def place_search(request: HttpRequest) -> HttpResponse:
 
 def kb_search(request: HttpRequest) -> HttpResponse:
     """Knowledge-base search panel (htmx partial; also a plain page). Published answers are public."""
-    query = (request.GET.get("q") or "")[:100]
+    query = clean_search_query(request.GET.get("q"))
     results = selectors.knowledge_search(query=query) if query.strip() else []
     return render(request, "hotline/_kb_results.html", {"results": results, "query": query,
                                                           "selectable": request.GET.get("select") == "1"})
@@ -357,7 +359,7 @@ def mailbox_track(request: HttpRequest) -> HttpResponse:
 
 def public_list(request: HttpRequest) -> HttpResponse:
     tickets = selectors.public_ticket_list().prefetch_related("replies__unit")
-    page = Paginator(tickets, 20).get_page(request.GET.get("page"))
+    page = page_of(request, tickets, 20)
     return render(request, "hotline/public.html", {"page": page,
                                                    "rows": [selectors.public_ticket_view(t) for t in page]})
 

@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.console.views import staff_required
 from yiwang.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from yiwang.core.pagination import page_of
 from yiwang.hotline import selectors, services
 from yiwang.hotline.centre import is_centre
 from yiwang.hotline.forms_kb import KnowledgeDraftForm, KnowledgeReviewForm, KnowledgeSearchForm
@@ -135,7 +135,7 @@ def kb_list(request: HttpRequest) -> HttpResponse:
         KnowledgeStatus.PUBLISHED: base.filter(status=KnowledgeStatus.PUBLISHED).exclude(_expired_q(today)).count(),
         EXPIRED: base.filter(_expired_q(today)).count(),
     }
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = page_of(request, qs, 30)
     for article in page:
         _decorate(article, today)
     tabs = [{"key": key, "label": label, "count": counts[key], "active": key == state} for key, label in STATES]
@@ -253,7 +253,7 @@ def kb_review_queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("当前岗位无权审核知识库"))
     qs = (selectors.knowledge_list_for_position(position=position)
           .filter(status=KnowledgeStatus.IN_REVIEW).order_by("updated_at", "id"))
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = page_of(request, qs, 30)
     return _render(request, "hotline/kb/review_queue.html", {"page": page})
 
 

@@ -17,7 +17,8 @@ optional; the case fields are used when absent):
 * ``special``: ``procedure`` (a ``calendar.SuspensionKind`` code or a label), ``days``
   (or ``expected_days``), ``start``, ``reason``;
 * ``extension``: ``days``, ``reason``, ``new_due_date``;
-* ``accept``: ``due_date``;
+* ``accept``: ``due_date``; ``deferred`` ``[{"name", "due_date"}]`` (容缺受理: the materials the applicant
+  promised in writing to supply later, listed with their promised dates);
 * ``grant``: ``reason`` (default ``case.decision_reason``), ``licence_number``;
 * ``deny``: ``reason`` (default ``case.decision_reason``);
 * every kind: ``review_body`` (行政复议机关; default "<county>人民政府").
@@ -63,8 +64,7 @@ PROCEDURES = {
 # result_name, licence_number, deadline, review_body.
 TEMPLATES: dict[str, list[Any]] = {
     NoticeKind.ACCEPT: [
-        gettext_lazy("你（单位）于%(submitted)s提出的%(item)s申请，申请材料齐全、符合法定形式。根据《中华人民共和国"
-                     "行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。"),
+        "ACCEPT",
         gettext_lazy("本机关将自受理之日起%(promised)s个%(promised_unit)s内作出决定（法定期限%(statutory)s个%(statutory_unit)s）%(due_date)s。"
                      "依法需要听证、检验、检测、鉴定、专家评审等的，所需时间不计算在上述期限内。"),
         gettext_lazy("办件编号：%(case_number)s，查询码：%(query_code)s。你可凭办件编号和查询码查询办理进度。"),
@@ -112,6 +112,13 @@ TEMPLATES: dict[str, list[Any]] = {
         "RIGHTS",
     ],
 }
+ACCEPT_TEXT = gettext_lazy("你（单位）于%(submitted)s提出的%(item)s申请，申请材料齐全、符合法定形式。根据《中华人民共和国"
+                           "行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。")
+# 容缺受理: the materials are complete except those the applicant promised in writing to supply later.
+ACCEPT_DEFERRED_TEXT = gettext_lazy("你（单位）于%(submitted)s提出的%(item)s申请，除下列容缺材料外，申请材料齐全、符合法定"
+                                    "形式，你（单位）已书面承诺在下列期限前补交。根据《中华人民共和国行政许可法》第三十二条"
+                                    "第一款第（五）项的规定，本机关决定予以容缺受理。")
+DEFERRED_AFTER_TEXT = gettext_lazy("请在承诺期限前补交上述材料。上述材料补交齐全前，本机关不作出准予行政许可的决定。")
 AGENCY_TEXT = gettext_lazy("该申请事项依法不属于本机关职权范围，请向%(agency)s提出申请。")
 RIGHTS_TEXT = gettext_lazy("如不服本决定，可以自收到本决定书之日起六十日内向%(review_body)s申请行政复议，也可以自收到"
                            "本决定书之日起六个月内依法向人民法院提起行政诉讼。")
@@ -147,6 +154,26 @@ def _supplement_items(case: Case, context: dict[str, Any]) -> list[dict[str, str
         if isinstance(entry, dict):
             out.append({"name": str(entry.get("name", "")), "problem": str(entry.get("problem", ""))})
     return out
+
+
+def _deferred_items(context: dict[str, Any]) -> list[dict[str, str]]:
+    """The 容缺 materials recorded at acceptance (``[{"name", "due_date"}]``)."""
+    items = context.get("deferred")
+    if not isinstance(items, list):
+        return []
+    return [{"name": str(entry.get("name", "")), "due_date": _cn_date(entry.get("due_date"))}
+            for entry in items if isinstance(entry, dict) and entry.get("name")]
+
+
+def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e5e5")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return table
 
 
 _CLAUSE_END = "。.；;，,、！!？? \u3000\n"
@@ -259,23 +286,29 @@ def _story(notice: CaseNotice, signed: Signed) -> list[Flowable]:
         Spacer(1, 4 * mm),
         paragraph(_("%(a)s：") % {"a": case.applicant_name}),
     ]
+    context = notice.context if isinstance(notice.context, dict) else {}
     for part in TEMPLATES[notice.kind]:
-        if part == "TABLE":
-            items = _supplement_items(case, notice.context if isinstance(notice.context, dict) else {})
+        if part == "ACCEPT":
+            deferred = _deferred_items(context)
+            if not deferred:
+                story.append(paragraph(str(ACCEPT_TEXT) % values))
+                continue
+            story.append(paragraph(str(ACCEPT_DEFERRED_TEXT) % values))
+            rows = [[paragraph(_("序号"), "cell"), paragraph(_("容缺材料"), "cell"),
+                     paragraph(_("承诺补交期限"), "cell")]]
+            rows += [[paragraph(str(i), "cell"), paragraph(it["name"], "cell"), paragraph(it["due_date"], "cell")]
+                     for i, it in enumerate(deferred, start=1)]
+            story += [_grid(rows, [14 * mm, 96 * mm, 60 * mm]), Spacer(1, 3 * mm),
+                      paragraph(str(DEFERRED_AFTER_TEXT) % values)]
+        elif part == "TABLE":
+            items = _supplement_items(case, context)
             rows = [[paragraph(_("序号"), "cell"), paragraph(_("材料名称"), "cell"),
                      paragraph(_("存在问题及补正要求"), "cell")]]
             rows += [[paragraph(str(i), "cell"), paragraph(it["name"], "cell"), paragraph(it["problem"], "cell")]
                      for i, it in enumerate(items, start=1)]
             if not items:
                 rows.append([paragraph("—", "cell"), paragraph(_("（无）"), "cell"), paragraph("", "cell")])
-            table = Table(rows, colWidths=[14 * mm, 60 * mm, 96 * mm], repeatRows=1)
-            table.setStyle(TableStyle([
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e5e5")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
-            story += [table, Spacer(1, 3 * mm)]
+            story += [_grid(rows, [14 * mm, 60 * mm, 96 * mm]), Spacer(1, 3 * mm)]
         elif part == "AGENCY":
             if values["agency"]:
                 story.append(paragraph(str(AGENCY_TEXT) % values))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,8 @@ from yiwang.catalog.models import ServiceItem
 from yiwang.console.views import staff_required
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.pagination import page_of
+from yiwang.core.search_query import clean_search_query
 from yiwang.licences import selectors
 from yiwang.licences.models import LicenceStatus
 from yiwang.licences.notices import notice_render
@@ -111,13 +112,13 @@ def my_licences(request: HttpRequest) -> HttpResponse:
 @staff_required
 def registry(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
-    q = request.GET.get("q", "").strip()[:50]
+    q = clean_search_query(request.GET.get("q"), max_length=50)
     item = request.GET.get("item", "").strip()[:20]
     status = request.GET.get("status", "").strip()
     if status not in LicenceStatus.values:
         status = ""
     licences = selectors.licence_list_for_position(position=position, q=q, item=item, status=status)
-    page = Paginator(licences, 30).get_page(request.GET.get("page"))
+    page = page_of(request, licences, 30)
     items = ServiceItem.objects.filter(licences__in=selectors.licence_list_for_position(position=position)).distinct()
     return render(request, "licences/registry.html", {
         "page": page, "q": q, "item": item, "status": status, "statuses": LicenceStatus.choices,

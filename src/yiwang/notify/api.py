@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_scope
+from yiwang.api.schemas import ErrorOut
+from yiwang.core.pagination import PageQuery
 from yiwang.notify import selectors, services
 
 router = Router()
@@ -29,10 +31,8 @@ class InboxOut(Schema):
     items: list[InboxMessageOut]
 
 
-class InboxQuery(Schema):
+class InboxQuery(PageQuery):
     unread_only: bool = False
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
 class SendIn(Schema):
@@ -58,7 +58,7 @@ def inbox(request: HttpRequest, filters: Query[InboxQuery]) -> dict[str, Any]:
     return {
         "unread": selectors.inbox_unread_count(request.user),  # type: ignore[arg-type]
         "total": queryset.count(),
-        "items": list(queryset[filters.offset : filters.offset + filters.limit]),
+        "items": list(filters.window(queryset)),
     }
 
 
@@ -67,7 +67,7 @@ def inbox_read(request: HttpRequest, message_id: int) -> Any:
     return services.inbox_message_mark_read(user=request.user, message_id=message_id)  # type: ignore[arg-type]
 
 
-@router.post("/send", response=list[SentMessageOut], auth=[ApiKeyAuth(), SessionAuth()], summary="发送通知")
+@router.post("/send", response={200: list[SentMessageOut], 404: ErrorOut}, auth=[ApiKeyAuth(), SessionAuth()], summary="发送通知")
 def send(request: HttpRequest, payload: SendIn) -> Any:
     require_scope(request, "notify:send")
     key = api_key_of(request)

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.notify.delivery import message_deliver, stale_message_ids
 
 RETRY_DELAY_SECONDS = int(getattr(settings, "NOTIFY_RETRY_DELAY", 60))
@@ -21,7 +22,7 @@ def deliver_message(message_id: int, task: Any = None) -> None:
     message_deliver(message_id=message_id, final=final)
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic_once(crontab(minute="*/15"))
 def requeue_stale_messages() -> None:
     """Safety net: messages whose delivery task was lost (queue down at commit) are enqueued again."""
     for message_id in stale_message_ids():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.core.errors import NotFound
+from yiwang.core.pagination import page_of
 from yiwang.notify import selectors, services
 
 PAGE_SIZE = 20
@@ -24,7 +24,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     queryset = selectors.inbox_for_user(request.user)  # type: ignore[arg-type]
     if only_unread:
         queryset = queryset.filter(read_at__isnull=True)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, PAGE_SIZE)
     return render(
         request,
         "notify/inbox.html",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, UnauthenticatedError, api_key_of, require_access
+from yiwang.api.schemas import ErrorOut
 from yiwang.core.errors import NotFound
 from yiwang.org.roles import Perm
 from yiwang.performance import selectors, services
@@ -154,7 +155,7 @@ def assessment_detail(request: HttpRequest, assessment_id: int, kind: str | None
             "scores": [_score(s) for s in scores]}
 
 
-@router.post("/assessments", auth=SessionAuth(), response={201: AssessmentOut}, summary="计算月度考核（草稿）")
+@router.post("/assessments", auth=SessionAuth(), response={201: AssessmentOut, 404: ErrorOut}, summary="计算月度考核（草稿）")
 def assessment_compute(request: HttpRequest, payload: ComputeIn) -> Status:
     scheme = None
     if payload.scheme_id is not None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.performance.services import assessments_compute_last_month
 
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(day="1", hour="2", minute="30"))
+@periodic_once(crontab(day="1", hour="2", minute="30"))
 def performance_monthly_assessment() -> list[int]:
     """02:30 on the 1st: compute last month's draft for every county (published months are left alone)."""
     done = assessments_compute_last_month()

@@ -14,7 +14,8 @@ from ninja import Query, Router, Schema
 
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, require_access
 from yiwang.catalog.models import ServiceItem
-from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.errors import NotFound, PermissionDenied
+from yiwang.core.pagination import PageQuery
 from yiwang.org.models import Department
 from yiwang.org.roles import Perm
 from yiwang.supervision import selectors, services
@@ -22,7 +23,6 @@ from yiwang.supervision.models import Alert, Rule
 
 router = Router(tags=["supervision"])
 AUTH = [ApiKeyAuth(), SessionAuth()]
-MAX_LIMIT = 200
 
 
 def _position(request: HttpRequest) -> Any:
@@ -39,7 +39,7 @@ def _read(request: HttpRequest) -> Any:
     return _position(request)
 
 
-class AlertFilter(Schema):
+class AlertFilter(PageQuery):
     division: str = ""
     department: int | None = None
     item: int | None = None
@@ -47,8 +47,6 @@ class AlertFilter(Schema):
     status: str = ""
     rule: str = ""
     open: bool = False
-    offset: int = 0
-    limit: int = 50
 
 
 def alert_out(alert: Alert, *, full: bool = False) -> dict[str, Any]:
@@ -75,13 +73,11 @@ def alert_out(alert: Alert, *, full: bool = False) -> dict[str, Any]:
 def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, Any]:
     """预警列表。"""
     position = _read(request)
-    if filters.offset < 0 or not 1 <= filters.limit <= MAX_LIMIT:
-        raise InvalidInput("offset/limit", details={"max_limit": MAX_LIMIT})
     qs = selectors.alert_list(position=position, division=filters.division, department=filters.department,
                               item=filters.item, level=filters.level, status=filters.status, rule=filters.rule,
                               open_only=filters.open)
     total = qs.count()
-    rows = qs[filters.offset:filters.offset + filters.limit]
+    rows = filters.window(qs)
     return {"count": total, "results": [alert_out(a) for a in rows]}
 
 

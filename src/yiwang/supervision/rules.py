@@ -28,7 +28,15 @@ from django.utils.translation import gettext as _
 
 from yiwang.calendar import engine as cal
 from yiwang.calendar.models import Clock, ClockExtension, ClockSuspension
-from yiwang.cases.models import Case, CaseNotice, CaseStep, StepStatus, SupplementNotice
+from yiwang.cases.models import (
+    Case,
+    CaseDeferral,
+    CaseNotice,
+    CaseStatus,
+    CaseStep,
+    StepStatus,
+    SupplementNotice,
+)
 from yiwang.catalog.models import FeeItem, ServiceItemVersion
 from yiwang.org.models import Division, Position
 from yiwang.org.roles import DEPARTMENTAL_ROLES
@@ -42,6 +50,7 @@ COLUMNS = ("level", "content_type_id", "object_id", "case_id", "item_id", "depar
 
 HANDLING_PURPOSES = ("handling", "case_handling", "handle")
 STEP_PURPOSE = "case_step"
+DEFERRAL_PURPOSE = "deferral"  # yiwang.cases.deferral.DEFERRAL_PURPOSE
 ACCEPTANCE_PURPOSE = "acceptance"
 
 
@@ -253,6 +262,36 @@ class StepTimeLimit(_TimeLimit):
         )
         params = [d(today), d(today), _("办理环节已超时（红牌）"), _("办理环节临近时限（黄牌）"),
                   ct_id(CaseStep), STEP_PURPOSE, d(today), *limit_params]
+        return sql, params
+
+
+class DeferralTimeLimit(_TimeLimit):
+    """容缺受理: a material the applicant promised in writing to supply later (:class:`CaseDeferral`, its
+    ``deferral`` clock). Yellow near the promised date, red once it passed with the material still
+    missing; supplying it stops the clock, so a promise kept on time never alerts, and a late one keeps
+    its red card. Only while the case is being handled: a case that ended no longer waits for it."""
+
+    code = "time_limit_deferral"
+    name = "容缺材料承诺补交期限"
+    purposes = (DEFERRAL_PURPOSE,)
+    HANDLING = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
+
+    def _source(self, cfg: RuleConfig, today: date, *, late: bool, current: bool = False) -> tuple[str, list[Any]]:
+        limit_sql, limit_params = self._yellow_limit(cfg, today, "k.item_id", "k.department_id")
+        sql = (
+            "SELECT CASE WHEN c.stopped_at IS NOT NULL OR c.due_date < %s THEN 'red' ELSE 'yellow' END AS level, "
+            "c.content_type_id AS content_type_id, c.object_id AS object_id, k.id AS case_id, "
+            "k.item_id AS item_id, k.department_id AS department_id, k.division_id AS division_id, "
+            "df.recorded_by_id AS responsible_user_id, "
+            f"{self._current(current)}CASE WHEN c.due_date < %s THEN %s ELSE %s END AS message "
+            f"FROM {t(Clock)} c JOIN {t(CaseDeferral)} df ON df.id = c.object_id JOIN {t(Case)} k ON k.id = df.case_id "
+            "WHERE c.content_type_id = %s AND c.purpose = %s AND ((c.stopped_at IS NULL AND df.supplied_at IS NULL "
+            f"AND k.status IN ({_in(self.HANDLING)}) AND c.start_date < %s AND c.due_date < {limit_sql} "
+            f"AND NOT EXISTS (SELECT 1 FROM {t(ClockSuspension)} s WHERE s.clock_id = c.id AND s.\"end\" IS NULL))"
+            f"{self._late(late)})"
+        )
+        params = [d(today), d(today), _("容缺材料已超过承诺补交期限仍未补交（红牌）"), _("容缺材料临近承诺补交期限（黄牌）"),
+                  ct_id(CaseDeferral), DEFERRAL_PURPOSE, *[str(s) for s in self.HANDLING], d(today), *limit_params]
         return sql, params
 
 
@@ -560,7 +599,7 @@ class StepOutOfOrder(BaseRule):
 
 
 RULES: dict[str, BaseRule] = {r.code: r for r in (
-    CaseTimeLimit(), StepTimeLimit(), RefusalWithoutReasons(), DeemedAcceptance(), SupplementRepeat(),
+    CaseTimeLimit(), StepTimeLimit(), DeferralTimeLimit(), RefusalWithoutReasons(), DeemedAcceptance(), SupplementRepeat(),
     StepUnauthorised(), StepOutOfOrder(), LicenceLate(), SuspensionWithoutNotice(), ExtensionOverMax(),
     FeeMismatch(), RiskUnconfirmed(), TicketTimeLimit(), UnmaskVolume(),
 )}

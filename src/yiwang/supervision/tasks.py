@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from yiwang.core.periodic import periodic_once
 from yiwang.supervision.engine import sweep
 
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic_once(crontab(minute="*/15"))
 def supervision_sweep() -> dict[str, int]:
     """Evaluate every active rule set-based; new alerts are notified, cleared ones auto-resolved."""
     result = sweep()

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from yiwang.catalog.models import ServiceItem
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, InvalidInput
+from yiwang.core.pagination import page_of
 from yiwang.org.models import Department
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm
@@ -44,7 +44,7 @@ def console(request: HttpRequest) -> HttpResponse:
     position = request.position  # type: ignore[attr-defined]
     filters = _filters(request)
     alerts = selectors.alert_list(position=position, **filters)
-    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    page = page_of(request, alerts, 50)
     context = {"page": page, "filters": filters, "counts": selectors.level_counts(position=position),
                "query": request.GET.urlencode(), "statuses": AlertStatus.choices,
                "can_verify": has_perm(position, Perm.ALERT_VERIFY),

@@ -33,7 +33,7 @@ class ValidateOut(Schema):
     issues: list[IssueOut]
 
 
-class StepOut(Schema):
+class ProcessStepOut(Schema):
     spec_name: str
     name: str
     role: str
@@ -54,7 +54,7 @@ class ProcessOut(Schema):
     status: str
     usable: bool
     validation_errors: list[IssueOut]
-    steps: list[StepOut]
+    steps: list[ProcessStepOut]
     diagram_url: str
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from yiwang.console.views import staff_required
 from yiwang.core.errors import DomainError, PermissionDenied
+from yiwang.core.pagination import page_of
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm
 from yiwang.workflow import engine, selectors, services
@@ -45,7 +45,7 @@ def process_list(request: HttpRequest) -> HttpResponse:
                     messages.error(request, _("流程未通过校验，请查看问题清单。"))
                 return redirect("workflow:detail", pk=definition.pk)
     definitions = selectors.process_list_for_position(position=request.position)  # type: ignore[attr-defined]
-    page = Paginator(definitions, 50).get_page(request.GET.get("page"))
+    page = page_of(request, definitions, 50)
     status = 400 if request.method == "POST" else 200
     return render(request, "workflow/process_list.html", {"page": page, "form": form}, status=status)
 
