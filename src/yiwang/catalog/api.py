@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
 from yiwang.catalog import excel, selectors, services
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
+from yiwang.catalog.services import cleaning
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.org.roles import Perm
 
@@ -289,7 +290,7 @@ def manage_items(request: HttpRequest, q: str = "") -> list[StaffItemOut]:
 def manage_item_create(request: HttpRequest, payload: ItemIn) -> Status:
     """事项管理：新建事项。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
-    department = services._department(payload.department)
+    department = cleaning._department(payload.department)
     if department is None:
         raise InvalidInput(_("部门不存在"), details={"fields": {"department": payload.department}})
     version = services.item_create(base_code=payload.base_code, department=department, fields=payload.fields,
