@@ -33,7 +33,7 @@ def test_serve_exports_the_port_it_serves():
 
 
 def test_rating_links_and_licence_qr_use_the_public_base_url(settings):
-    from yiwang.evaluation.services import rating_link
+    from yiwang.evaluation.services.ratings import rating_link
     from yiwang.licences.pdf import site_url
 
     settings.SITE_URL = "http://127.0.0.1:8123"
