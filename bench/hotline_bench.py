@@ -231,7 +231,7 @@ def bench_open311(n_requests: int) -> tuple[list[tuple[str, int, float, float, i
     from django.utils import timezone
 
     from yiwang.hotline.models import Ticket
-    from yiwang.hotline.open311 import requests_queryset
+    from yiwang.hotline.open311.lookup import requests_queryset
 
     client = Client()
     now = timezone.now()

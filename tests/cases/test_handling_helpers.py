@@ -72,7 +72,7 @@ def make_case(*, version: Any, division: Any, department: Any, applicant: Any = 
               today: date | None = None, budget: int | None = None) -> Any:
     """An accepted case in progress: workflow started, 受理 done, next steps synced, handling clock running."""
     from yiwang.calendar import services as clock_services
-    from yiwang.cases.handling import steps_sync
+    from yiwang.cases.handling.steps import steps_sync
     from yiwang.cases.models import Case, CaseStatus, CaseStep, StepStatus
     from yiwang.workflow import engine
 

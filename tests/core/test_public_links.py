@@ -33,7 +33,7 @@ def test_serve_exports_the_port_it_serves():
 
 
 def test_rating_links_and_licence_qr_use_the_public_base_url(settings):
-    from yiwang.evaluation.services import rating_link
+    from yiwang.evaluation.services.ratings import rating_link
     from yiwang.licences.pdf import site_url
 
     settings.SITE_URL = "http://127.0.0.1:8123"
@@ -57,7 +57,7 @@ def test_the_window_clerk_opens_the_handling_page_of_a_case_it_may_accept(county
     """一窗受理: the county window (staffed by the approval bureau) sees a civil-affairs case it may accept."""
     from tests.cases.factories import make_item
     from tests.conftest import make_position, make_user
-    from yiwang.cases.handling import case_get_for_handling
+    from yiwang.cases.handling.inbox import case_get_for_handling
     from yiwang.cases.models import Case, CaseStatus
     from yiwang.org.models import ServiceHall, Window
 

@@ -70,7 +70,7 @@ def test_the_upload_can_still_be_stored_after_the_check():
 
 
 def test_hotline_and_catalog_use_the_core_check():
-    from yiwang.catalog.services import check_attachment
+    from yiwang.catalog.services.cleaning import check_attachment
     from yiwang.hotline.services.records import check_attachments
 
     with pytest.raises(InvalidInput) as exc:

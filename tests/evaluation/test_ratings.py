@@ -11,6 +11,7 @@ from django.utils import timezone
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
 from yiwang.evaluation import services
 from yiwang.evaluation.models import Rating, RatingInvitation, Rectification
+from yiwang.evaluation.services.ratings import _send_invitation
 
 
 def test_invitation_sends_link_to_applicant_once(case, applicant):
@@ -21,7 +22,7 @@ def test_invitation_sends_link_to_applicant_once(case, applicant):
     assert invitation.expires_at - invitation.created_at >= timedelta(days=7) - timedelta(seconds=5)
     again = services.invitation_issue(case=case)
     assert again.pk == invitation.pk and RatingInvitation.objects.count() == 1
-    services._send_invitation(invitation.pk)
+    _send_invitation(invitation.pk)
     sms = Message.objects.get(recipient=applicant, template="rating.invite", channel="sms")
     assert f"/ratings/r/{invitation.token}/" in sms.body
 
@@ -31,7 +32,7 @@ def test_invitation_to_bare_phone_for_window_filings(window_case):
 
     invitation = services.invitation_issue(case=window_case)
     assert invitation.user is None and invitation.phone_masked.startswith("138")
-    services._send_invitation(invitation.pk)
+    _send_invitation(invitation.pk)
     message = Message.objects.get(recipient__isnull=True, template="rating.invite")
     assert invitation.token in message.body
 

@@ -11,6 +11,7 @@ from tests.cases.factories import at, position_of
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.evaluation import selectors, services
 from yiwang.evaluation.models import Appeal, Rating, Rectification
+from yiwang.evaluation.services.rectification import RECTIFY_CLOCK_PURPOSE
 
 RATED_ON = date(2026, 9, 28)  # Monday before 国庆: Oct 1–7 off, Sat Oct 10 a working day
 
@@ -31,7 +32,7 @@ def test_bad_rating_opens_rectification_with_15_workday_clock_across_national_da
     assert rect.due_date == date(2026, 10, 23) == engine.add_workdays(RATED_ON, 15)
     assert rect.start_date == RATED_ON and rect.budget_workdays == 15
     assert rect.department == case.department and rect.status == "open" and rect.callback_required
-    clock = clock_for_object(rect, purpose=services.RECTIFY_CLOCK_PURPOSE)
+    clock = clock_for_object(rect, purpose=RECTIFY_CLOCK_PURPOSE)
     assert clock is not None and clock.due_date == rect.due_date and clock.budget == 15
 
 

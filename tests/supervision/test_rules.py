@@ -19,7 +19,7 @@ from yiwang.core.errors import PermissionDenied
 from yiwang.supervision import services
 from yiwang.supervision.engine import sweep
 from yiwang.supervision.models import Alert, AlertStatus, Rule, RuleOverride
-from yiwang.supervision.rules import RULES, load_configs
+from yiwang.supervision.rules.registry import RULES, load_configs
 
 pytestmark = pytest.mark.django_db
 

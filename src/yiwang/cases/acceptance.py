@@ -116,14 +116,14 @@ def _start_handling_clocks(case: Case, *, start: date, actor: Any, position: Any
 
 
 def _steps_sync(case: Case, ready: list[Any], *, actor: Any, position: Any, today: date) -> None:
-    from yiwang.cases.handling import steps_sync
+    from yiwang.cases.handling.steps import steps_sync
 
     steps_sync(case=case, ready=ready, actor=actor, position=position, today=today)
 
 
 def _start_workflow(case: Case, *, actor: Any, position: Any, moment: datetime) -> None:
     """Start the process; the steps done by acceptance itself (村级代办 collection, 受理) are completed
-    at once and recorded; the next ready tasks become :class:`CaseStep` rows (``handling.steps_sync``)."""
+    at once and recorded; the next ready tasks become :class:`CaseStep` rows (``handling.steps.steps_sync``)."""
     process = case.version.process
     if process is None:
         return

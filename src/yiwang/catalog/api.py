@@ -22,6 +22,7 @@ from yiwang.api.auth import ApiKeyAuth, SessionAuth, api_key_of, require_access
 from yiwang.api.schemas import ErrorOut
 from yiwang.catalog import excel, selectors, services
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
+from yiwang.catalog.services import cleaning
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.pagination import PageQuery
 from yiwang.core.search_query import clean_search_query
@@ -285,7 +286,7 @@ def manage_items(request: HttpRequest, q: str = "") -> list[StaffItemOut]:
 def manage_item_create(request: HttpRequest, payload: ItemIn) -> Status:
     """事项管理：新建事项。"""
     require_access(request, scope="catalog:write", perm=Perm.CATALOG_EDIT)
-    department = services._department(payload.department)
+    department = cleaning._department(payload.department)
     if department is None:
         raise InvalidInput(_("部门不存在"), details={"fields": {"department": payload.department}})
     version = services.item_create(base_code=payload.base_code, department=department, fields=payload.fields,

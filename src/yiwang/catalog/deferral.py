@@ -7,7 +7,7 @@ a 免提交 one is obtained by the platform), and at least one required, non-def
 core, e.g. the application form) must remain, so that no application is accepted with nothing in hand.
 
 :func:`material_problem` checks one material (editing screens, Excel rows); :func:`deferral_problems`
-checks the version as a whole before it is published (``catalog.services.publish_problems``).
+checks the version as a whole before it is published (``catalog.services.publishing.publish_problems``).
 """
 
 from __future__ import annotations

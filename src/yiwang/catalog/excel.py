@@ -34,6 +34,7 @@ from yiwang.catalog.models import (
     ServiceItemVersion,
     VersionStatus,
 )
+from yiwang.catalog.services import cleaning
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError, InvalidInput, PermissionDenied
 from yiwang.org.models import Position
@@ -372,10 +373,10 @@ def _import_item(values: dict[str, Any], materials: dict[str, list], fees: dict[
     item = ServiceItem.objects.filter(base_code=base_code).select_related("department__division").first()
     with transaction.atomic():  # a savepoint: one bad row must not leave half of itself behind
         if item is None:
-            department = services._department(fields.pop("department", ""))
+            department = cleaning._department(fields.pop("department", ""))
             if department is None:
                 raise InvalidInput(_("实施主体编码不存在"), details={"fields": {"department": _("部门不存在")}})
-            charged = services._to_bool(fields.pop("is_charged", False))
+            charged = cleaning._to_bool(fields.pop("is_charged", False))
             version = services.item_create(base_code=base_code, department=department, fields=fields,
                                            actor=actor, position=position, system=system)
             is_new = True
@@ -386,7 +387,7 @@ def _import_item(values: dict[str, Any], materials: dict[str, list], fees: dict[
             if version.status != VersionStatus.DRAFT:
                 raise InvalidInput(_("该事项有待审核的版本，审核完成前不能导入修改"),
                                    details={"fields": {"base_code": base_code}})
-            charged = services._to_bool(fields.pop("is_charged", version.is_charged))
+            charged = cleaning._to_bool(fields.pop("is_charged", version.is_charged))
             version = services.version_update(version=version, fields={**fields, "is_charged": False},
                                               actor=actor, position=position, system=system)
             is_new = False

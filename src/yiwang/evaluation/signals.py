@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def case_saved(sender: Any, instance: Any, created: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
-    from yiwang.evaluation.services import RATEABLE_CASE_STATUSES
+    from yiwang.evaluation.services.records import RATEABLE_CASE_STATUSES
 
     if kwargs.get("raw"):
         return
@@ -27,7 +27,7 @@ def case_saved(sender: Any, instance: Any, created: bool = False, update_fields:
 def _issue(case_id: int) -> None:
     from yiwang.cases.models import Case
     from yiwang.evaluation.models import RatingInvitation
-    from yiwang.evaluation.services import invitation_issue
+    from yiwang.evaluation.services.ratings import invitation_issue
 
     if RatingInvitation.objects.filter(case_id=case_id).exists():
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from yiwang.core.periodic import periodic_once
-from yiwang.evaluation.services import rectifications_mark_overdue
+from yiwang.evaluation.services.rectification import rectifications_mark_overdue
 
 
 @periodic_once(crontab(minute="10", hour="1"))

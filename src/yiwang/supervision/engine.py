@@ -32,7 +32,9 @@ from django.utils import timezone
 
 from yiwang.cases.models import Case
 from yiwang.supervision.models import ActionKind, Alert, AlertAction, AlertLevel, AlertStatus
-from yiwang.supervision.rules import COLUMNS, BaseRule, Finding, RuleConfig, _TimeLimit, load_configs, t
+from yiwang.supervision.rules.base import COLUMNS, BaseRule, Finding, RuleConfig, t
+from yiwang.supervision.rules.registry import load_configs
+from yiwang.supervision.rules.time_limits import _TimeLimit
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from yiwang.org.models import Department, Division, Position, ServiceHall
 from yiwang.org.roles import Perm
 from yiwang.org.scope import has_perm, scope_filter
 from yiwang.supervision.models import OPEN_ALERT_STATUSES, Alert, AlertLevel, Rule, RuleOverride
-from yiwang.supervision.rules import HANDLING_PURPOSES
+from yiwang.supervision.rules.base import HANDLING_PURPOSES
 
 
 def _require(position: Position | None, perm: str = Perm.ALERT_VIEW) -> Position:

@@ -413,7 +413,7 @@ def step_risk_level(step: CaseStep) -> int | None:
 
 def risk_confirm(*, step: CaseStep, actor: Any, position: Position | None, note: str = "") -> RiskConfirmation:
     """双人复核 of a step at a level 1–2 risk point, by a second person of the step's department."""
-    from yiwang.cases.handling import step_in_scope
+    from yiwang.cases.handling.inbox import step_in_scope
 
     note = _text(note, required=False, field="note")
     if not (has_perm(position, Perm.CASE_HANDLE) or has_perm(position, Perm.CASE_DECIDE)):
