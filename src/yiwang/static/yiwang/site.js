@@ -2,7 +2,8 @@
    (onclick="…"), so markup says what it wants with data attributes and this file binds them:
    - <select data-autosubmit>: submit its form on change (language switcher);
    - <button data-append-to="ID">: append the button's text to the field ID (quick phrases);
-   - <input data-fill="ID" data-answer="…">: on change, put data-answer into the field ID. */
+   - <input data-fill="ID" data-answer="…">: on change, put data-answer into the field ID;
+   - <button data-print>: print the page (receipts). */
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -15,6 +16,7 @@
     }
   });
   document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); return; }
     var button = event.target.closest("[data-append-to]");
     if (!button) { return; }
     var field = document.getElementById(button.dataset.appendTo);
