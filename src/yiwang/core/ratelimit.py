@@ -56,14 +56,13 @@ def rate_limit_hit(*, scope: str, client: str) -> None:
     limit = _limit(scope)
     digest = hashlib.sha256(client.encode("utf-8")).hexdigest()[:32]
     key = f"ratelimit:{scope}:{digest}"
-    if cache.add(key, 1, limit.window_seconds):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window ran out between add() and incr()
-            cache.add(key, 1, limit.window_seconds)
+    try:  # one round trip in the common case (the window is open): incr first
+        count = cache.incr(key)
+    except ValueError:  # no window yet (or it just ran out): open one
+        if cache.add(key, 1, limit.window_seconds):
             count = 1
+        else:  # another request opened it in between
+            count = cache.incr(key)
     if count > limit.count:
         minutes = max(1, limit.window_seconds // 60)
         raise RateLimited(_("尝试次数过多，请 %(n)d 分钟后再试") % {"n": minutes},
