@@ -21,10 +21,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import login, make_position, make_user
+from tests.browser import sessions
+from tests.browser.sessions import as_staff, flash
+from tests.conftest import make_position, make_user
 from tests.migration_data import restore_migration_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -83,31 +84,12 @@ def _staff(username: str, role: str, division: Any, department: Any = None, *, n
     return user
 
 
-def as_staff(page: Any, live_server: Any, user: Any) -> None:
-    """Switch the browser to ``user``: a server-side session with password and TOTP passed."""
-    client = login(Client(), user)
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
-
-
 def as_citizen(page: Any, live_server: Any, username: str) -> None:
-    """Sign a citizen in through the login page (no second factor for the public)."""
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
+    sessions.as_citizen(page, live_server, username, PASSWORD)
 
 
 def pdf_file(name: str) -> dict[str, Any]:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES}
-
-
-def flash(page: Any) -> str:
-    return page.locator(".messages").inner_text()
 
 
 def case_row(page: Any, number: str) -> Any:

@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import login
+from tests.browser import sessions
+from tests.browser.sessions import flash
 from tests.migration_data import restore_migration_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -52,26 +52,13 @@ def _user(username: str) -> Any:
 
 
 def as_staff(page: Any, live_server: Any, username: str) -> None:
-    client = login(Client(), _user(username))
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
+    sessions.as_staff(page, live_server, _user(username))
 
 
 def as_citizen(page: Any, live_server: Any, username: str) -> None:
     from yiwang.org.demo_data import DEMO_PASSWORD
 
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
-
-
-def flash(page: Any) -> str:
-    return page.locator(".messages").inner_text()
+    sessions.as_citizen(page, live_server, username, DEMO_PASSWORD)
 
 
 def case_row(page: Any, number: str) -> Any:

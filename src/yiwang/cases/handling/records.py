@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from yiwang.cases.models import Case, CaseEvent, CaseNotice, CaseStatus, CaseStep, StepStatus
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from yiwang.org.models import Department, Division, DivisionLevel, Position
+from yiwang.org.models import Department, Division, Position
 from yiwang.org.roles import DEPARTMENTAL_ROLES, Perm
 from yiwang.org.scope import has_perm
 from yiwang.workflow import assignment
@@ -35,7 +35,6 @@ HANDLING_CLOCK_PURPOSES = ("handling", "case_handling", "handle")
 
 
 
-ITEM_DEPARTMENT = "$item"
 
 
 
@@ -102,34 +101,8 @@ def _case_dict(case: Case) -> dict[str, Any]:
 
 
 
-def _township_of(division: Division) -> Division:
-    """The township (乡镇/街道) on ``division``'s path; the division itself when there is none."""
-    if division.level == DivisionLevel.TOWNSHIP:
-        return division
-    for node in reversed(division.ancestors()):
-        if node.level == DivisionLevel.TOWNSHIP:
-            return node
-    return division
-
-
-
-def _county_of(division: Division) -> Division:
-    """The county (root) of ``division``'s path."""
-    chain = division.ancestors()
-    for node in chain:
-        if node.level == DivisionLevel.COUNTY:
-            return node
-    return chain[0] if chain else division
-
-
-
 def _resolve_division(case: Case, level: str | None) -> Division:
-    base = case.division
-    if level == DivisionLevel.TOWNSHIP:
-        return _township_of(base)
-    if level == DivisionLevel.COUNTY:
-        return _county_of(base)
-    return base
+    return assignment.step_division(level, case.division)
 
 
 
@@ -227,7 +200,7 @@ def _jsonable(value: Any) -> bool:
 
 
 def _county_name(case: Case) -> str:
-    return _county_of(case.division).name
+    return assignment.county_of(case.division).name
 
 
 
